@@ -1,0 +1,388 @@
+/**
+ * TableStore on Azure Table Storage (Azurite locally and in tests) via @azure/data-tables. Layout: one Azure
+ * table per logical table, same name, created on first use; entity = { PartitionKey, RowKey, d } where `d` is
+ * JSON.stringify(data): one JSON payload, so both adapters share one payload model and one size limit.
+ * Azure caps a string property at 64 KiB of UTF-16 (32K code units, below MAX_ENTITY_BYTES), so JSON longer
+ * than 32,000 code units continues in `d1`, `d2`, … and is concatenated back on read. ETags are the service's.
+ * Every call goes through utils/retry (SDK retries are off so the two never multiply); writes that must not
+ * apply twice (insert, update, conditional delete, batch) are retried only when the failure proves they
+ * were not applied.
+ */
+import { TableClient, TableServiceClient, odata } from '@azure/data-tables';
+import type { TableEntity, TableEntityResult, TableServiceClientOptions, TransactionAction } from '@azure/data-tables';
+import type {
+  BatchOperation,
+  ConflictReason,
+  Entity,
+  EntityData,
+  Page,
+  QueryOptions,
+  TableStore,
+} from '../../ports/table-store';
+import { StoreConflictError, StoreUsageError } from '../../ports/table-store';
+import { retry, statusOf } from '../../utils/retry';
+import type { PreparedOperation } from '../table-store-rules';
+import {
+  assertEtag,
+  assertKey,
+  assertTableName,
+  parseData,
+  prepareBatch,
+  resolveLimit,
+  rowKeyRange,
+  serializeData,
+} from '../table-store-rules';
+
+export interface AzureTableStoreOptions {
+  /** Storage connection string (the `AzureWebJobsStorage` format, or `UseDevelopmentStorage=true`). */
+  readonly connectionString: string;
+}
+
+/** Longest `d`/`dN` chunk in UTF-16 code units; Azure's limit is 32K (64 KiB of UTF-16). */
+const CHUNK_LENGTH = 32_000;
+
+type PayloadProperties = Record<string, string>;
+type AddPolicy = TableClient['pipeline']['addPolicy'];
+type PipelinePolicy = Parameters<AddPolicy>[0];
+
+function errorCodeOf(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  // Single operations put the service's code in `details.errorCode` (`code` is often undefined); the
+  // transaction parser puts it in `code`.
+  const { code, details } = error as { code?: unknown; details?: { errorCode?: unknown } };
+  const fromDetails = details?.errorCode;
+  if (typeof fromDetails === 'string') return fromDetails;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Why the service refused a write, or undefined when the error is not a conflict. */
+function conflictReasonOf(error: unknown): ConflictReason | undefined {
+  const status = statusOf(error);
+  const code = errorCodeOf(error);
+  if (status === 409 && code === 'EntityAlreadyExists') return 'exists';
+  if (status === 412) return 'etag_mismatch';
+  if (status === 404 && code !== 'TableNotFound') return 'not_found';
+  return undefined;
+}
+
+/** The failed sub-operation of a transaction: the service prefixes its message with "<index>:". */
+function failedOperationIndex(error: unknown): number | undefined {
+  const message = error instanceof Error ? error.message : '';
+  const match = /^(\d+):/.exec(message);
+  return match ? Number(match[1]) : undefined;
+}
+
+function toAzureEntity(partitionKey: string, rowKey: string, json: string): TableEntity<PayloadProperties> {
+  const entity: TableEntity<PayloadProperties> = { partitionKey, rowKey };
+  let start = 0;
+  for (let index = 0; index === 0 || start < json.length; index++) {
+    let end = Math.min(start + CHUNK_LENGTH, json.length);
+    const lastUnit = json.charCodeAt(end - 1);
+    if (end < json.length && lastUnit >= 0xd800 && lastUnit <= 0xdbff) end--; // keep surrogate pairs whole
+    entity[index === 0 ? 'd' : `d${index}`] = json.slice(start, end);
+    start = end;
+  }
+  return entity;
+}
+
+function fromAzureEntity<T extends EntityData>(
+  partitionKey: string,
+  raw: TableEntityResult<Partial<PayloadProperties>>,
+): Entity<T> {
+  let json = raw.d ?? '';
+  for (let index = 1; typeof raw[`d${index}`] === 'string'; index++) json += raw[`d${index}`];
+  if (typeof raw.rowKey !== 'string' || json === '') {
+    throw new Error(`entity in partition ${partitionKey} has no rowKey or no payload property "d"`);
+  }
+  return { partitionKey, rowKey: raw.rowKey, etag: raw.etag, data: parseData<T>(json) };
+}
+
+/** True when the SDK can decode `token` (base64 JSON with `nextPartitionKey`); it throws a bare SyntaxError. */
+function isSdkContinuation(token: string): boolean {
+  try {
+    const decoded: unknown = JSON.parse(Buffer.from(token, 'base64').toString('utf8'));
+    return typeof (decoded as { nextPartitionKey?: unknown } | null)?.nextPartitionKey === 'string';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Puts `If-Match: <etag>` on the DELETE sub-requests named by `etags` (operation index → ETag) in a
+ * transaction body. The SDK's transaction API drops delete options, so it always sends `If-Match: *`.
+ * @throws Error when the body is not shaped as expected (never send an unconditional delete by mistake).
+ */
+function withDeleteEtags(body: string, etags: ReadonlyMap<number, string>): string {
+  const boundary = /boundary=(changeset_[\w-]+)/.exec(body)?.[1];
+  if (!boundary) throw new Error('transaction body has no changeset boundary');
+  const parts = body.split(`--${boundary}`);
+  for (const [index, etag] of etags) {
+    const part = parts[index + 1];
+    const ifMatchAny = /^If-Match: \*(?=\r?$)/im;
+    if (part === undefined || !/^DELETE /m.test(part) || !ifMatchAny.test(part)) {
+      throw new Error(`transaction sub-request ${index} is not a DELETE with If-Match: *`);
+    }
+    parts[index + 1] = part.replace(ifMatchAny, () => `If-Match: ${etag}`);
+  }
+  return parts.join(`--${boundary}`);
+}
+
+/**
+ * Creates the store; no request is made until the first call.
+ * @throws Error when the connection string cannot be parsed.
+ */
+export function createAzureTableStore(options: AzureTableStoreOptions): AzureTableStore {
+  const probe = TableServiceClient.fromConnectionString(options.connectionString);
+  const clientOptions: TableServiceClientOptions = {
+    allowInsecureConnection: new URL(probe.url).protocol === 'http:',
+    retryOptions: { maxRetries: 0 },
+  };
+  return new AzureTableStore(options.connectionString, clientOptions);
+}
+
+/**
+ * TableStore over @azure/data-tables (use {@link createAzureTableStore}). Holds one TableClient per table and
+ * creates each table once, on first use.
+ */
+export class AzureTableStore implements TableStore {
+  readonly kind = 'tables' as const;
+  private readonly service: TableServiceClient;
+  private readonly clients = new Map<string, TableClient>();
+  private readonly ready = new Map<string, Promise<void>>();
+  /** Conditional deletes of in-flight transactions, keyed by the abort signal that travels with the request. */
+  private readonly deleteEtags = new WeakMap<object, ReadonlyMap<number, string>>();
+  private readonly deleteEtagPolicy: PipelinePolicy;
+  private closed = false;
+
+  constructor(
+    private readonly connectionString: string,
+    private readonly clientOptions: TableServiceClientOptions,
+  ) {
+    this.service = TableServiceClient.fromConnectionString(connectionString, clientOptions);
+    this.deleteEtagPolicy = {
+      name: 'conditionalTransactionDelete',
+      sendRequest: (request, next) => {
+        const etags = request.abortSignal && this.deleteEtags.get(request.abortSignal);
+        if (etags && typeof request.body === 'string') {
+          request.body = withDeleteEtags(request.body, etags);
+          // An earlier policy already set Content-Length from the original body.
+          request.headers.set('Content-Length', String(Buffer.byteLength(request.body, 'utf8')));
+        }
+        return next(request);
+      },
+    };
+  }
+
+  /** @throws StoreUsageError on a bad table name or key, or after close(); transport/service errors after retries. */
+  async get<T extends EntityData>(table: string, partitionKey: string, rowKey: string): Promise<Entity<T> | undefined> {
+    assertKey('partitionKey', partitionKey);
+    assertKey('rowKey', rowKey);
+    const client = await this.clientFor(table);
+    try {
+      const raw = await retry(() => client.getEntity<Partial<PayloadProperties>>(partitionKey, rowKey));
+      return fromAzureEntity<T>(partitionKey, raw);
+    } catch (error) {
+      if (conflictReasonOf(error) === 'not_found') return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Our continuation is the SDK's token; a page may carry one even when no rows follow (the next is empty).
+   * @throws StoreUsageError on a bad table name, key, range, limit or continuation token, or after close().
+   */
+  async query<T extends EntityData>(table: string, partitionKey: string, options: QueryOptions = {}): Promise<Page<T>> {
+    assertKey('partitionKey', partitionKey);
+    const limit = resolveLimit(options.limit);
+    const range = rowKeyRange(options);
+    const { continuation } = options;
+    if (continuation !== undefined && !isSdkContinuation(continuation)) {
+      throw new StoreUsageError('invalid continuation token');
+    }
+    const client = await this.clientFor(table);
+    if (range.empty) return { items: [] };
+    let filter = odata`PartitionKey eq ${partitionKey}`;
+    if (range.lower !== undefined) filter += ` and ${odata`RowKey ge ${range.lower}`}`;
+    if (range.upper !== undefined) filter += ` and ${odata`RowKey lt ${range.upper}`}`;
+    const page = await retry(async () => {
+      const pages = client
+        .listEntities<Partial<PayloadProperties>>({ queryOptions: { filter } })
+        .byPage({ maxPageSize: limit, continuationToken: continuation });
+      const first = await pages.next();
+      return first.done ? undefined : first.value;
+    });
+    const items = (page ?? []).map((raw) => fromAzureEntity<T>(partitionKey, raw));
+    return page?.continuationToken ? { items, continuation: page.continuationToken } : { items };
+  }
+
+  /** @throws StoreConflictError('exists'); StoreUsageError on bad arguments or after close(). */
+  async insert(table: string, partitionKey: string, rowKey: string, data: EntityData): Promise<string> {
+    const entity = this.entity(partitionKey, rowKey, data);
+    const client = await this.clientFor(table);
+    try {
+      const result = await retry(() => client.createEntity(entity), { idempotent: false });
+      return this.etagOf(result.etag);
+    } catch (error) {
+      throw this.conflict(error, table, partitionKey, rowKey, ['exists']);
+    }
+  }
+
+  /** @throws StoreConflictError('etag_mismatch' | 'not_found'); StoreUsageError on bad arguments or after close(). */
+  async update(table: string, partitionKey: string, rowKey: string, data: EntityData, etag: string): Promise<string> {
+    const entity = this.entity(partitionKey, rowKey, data);
+    assertEtag(etag);
+    const client = await this.clientFor(table);
+    try {
+      const result = await retry(() => client.updateEntity(entity, 'Replace', { etag }), { idempotent: false });
+      return this.etagOf(result.etag);
+    } catch (error) {
+      throw this.conflict(error, table, partitionKey, rowKey, ['etag_mismatch', 'not_found']);
+    }
+  }
+
+  /** @throws StoreUsageError on bad arguments or after close(). */
+  async upsert(table: string, partitionKey: string, rowKey: string, data: EntityData): Promise<string> {
+    const entity = this.entity(partitionKey, rowKey, data);
+    const client = await this.clientFor(table);
+    const result = await retry(() => client.upsertEntity(entity, 'Replace'));
+    return this.etagOf(result.etag);
+  }
+
+  /**
+   * @throws StoreConflictError('etag_mismatch' | 'not_found') only when `etag` is given; StoreUsageError on bad
+   * arguments or after close().
+   */
+  async delete(table: string, partitionKey: string, rowKey: string, etag?: string): Promise<void> {
+    assertKey('partitionKey', partitionKey);
+    assertKey('rowKey', rowKey);
+    if (etag !== undefined) assertEtag(etag);
+    const client = await this.clientFor(table);
+    try {
+      if (etag === undefined) await retry(() => client.deleteEntity(partitionKey, rowKey));
+      else await retry(() => client.deleteEntity(partitionKey, rowKey, { etag }), { idempotent: false });
+    } catch (error) {
+      const reason = conflictReasonOf(error);
+      if (etag === undefined && reason === 'not_found') return;
+      throw this.conflict(error, table, partitionKey, rowKey, ['etag_mismatch', 'not_found']);
+    }
+  }
+
+  /**
+   * One entity-group transaction. A delete of a missing row fails it with 'not_found' (the service's rule).
+   * @throws StoreConflictError with `operationIndex` (nothing applied); StoreUsageError on a bad batch or after
+   * close().
+   */
+  async batch(table: string, partitionKey: string, operations: readonly BatchOperation[]): Promise<string[]> {
+    assertKey('partitionKey', partitionKey);
+    const prepared = prepareBatch(operations);
+    const client = await this.clientFor(table);
+    const actions = prepared.map((operation) => this.action(partitionKey, operation));
+    const etags = new Map<number, string>();
+    prepared.forEach((operation, index) => {
+      if (operation.kind === 'delete' && operation.etag !== undefined) etags.set(index, operation.etag);
+    });
+    const abortSignal = new AbortController().signal;
+    if (etags.size > 0) this.deleteEtags.set(abortSignal, etags);
+    try {
+      const response = await retry(() => client.submitTransaction(actions, { abortSignal }), { idempotent: false });
+      return prepared.map((operation, index) =>
+        operation.kind === 'delete' ? '' : this.etagOf(response.subResponses[index]?.etag),
+      );
+    } catch (error) {
+      const reason = conflictReasonOf(error);
+      if (!reason) throw error;
+      const index = failedOperationIndex(error);
+      const rowKey = index === undefined ? '' : (prepared[index]?.rowKey ?? '');
+      throw new StoreConflictError(reason, table, partitionKey, rowKey, index);
+    }
+  }
+
+  /** Lists at most one table: one authenticated round trip. @throws the transport/service error after retries. */
+  async ping(): Promise<void> {
+    this.assertOpen();
+    await retry(() => this.service.listTables().byPage({ maxPageSize: 1 }).next());
+  }
+
+  /** Nothing to do: the service compacts and balances on its own. */
+  async maintain(): Promise<void> {
+    this.assertOpen();
+  }
+
+  /** Forgets the clients (the SDK holds no resources to release); idempotent. Later calls reject. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.clients.clear();
+    this.ready.clear();
+  }
+
+  private entity(partitionKey: string, rowKey: string, data: EntityData): TableEntity<PayloadProperties> {
+    assertKey('partitionKey', partitionKey);
+    assertKey('rowKey', rowKey);
+    return toAzureEntity(partitionKey, rowKey, serializeData(data));
+  }
+
+  private action(partitionKey: string, operation: PreparedOperation): TransactionAction {
+    switch (operation.kind) {
+      case 'insert':
+        return ['create', toAzureEntity(partitionKey, operation.rowKey, operation.json)];
+      case 'upsert':
+        return ['upsert', toAzureEntity(partitionKey, operation.rowKey, operation.json), 'Replace'];
+      case 'update':
+        return [
+          'update',
+          toAzureEntity(partitionKey, operation.rowKey, operation.json),
+          'Replace',
+          { etag: operation.etag },
+        ];
+      case 'delete':
+        return ['delete', { partitionKey, rowKey: operation.rowKey }];
+    }
+  }
+
+  /** The service always returns an ETag for a write; its absence means a broken response. */
+  private etagOf(etag: string | undefined): string {
+    if (!etag) throw new Error('Azure Tables returned no ETag for a write');
+    return etag;
+  }
+
+  /** Maps a refused write to StoreConflictError when the reason is one this call can produce. */
+  private conflict(
+    error: unknown,
+    table: string,
+    partitionKey: string,
+    rowKey: string,
+    expected: readonly ConflictReason[],
+  ): unknown {
+    const reason = conflictReasonOf(error);
+    return reason && expected.includes(reason) ? new StoreConflictError(reason, table, partitionKey, rowKey) : error;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreUsageError('the Azure table store is closed');
+  }
+
+  /** The table's client, once the table exists (created on first use; a failed creation is retried later). */
+  private async clientFor(table: string): Promise<TableClient> {
+    this.assertOpen();
+    let client = this.clients.get(table);
+    if (!client) {
+      assertTableName(table);
+      client = TableClient.fromConnectionString(this.connectionString, table, this.clientOptions);
+      client.pipeline.addPolicy(this.deleteEtagPolicy);
+      this.clients.set(table, client);
+    }
+    let ready = this.ready.get(table);
+    if (!ready) {
+      const creating = client;
+      // The SDK already treats 409 TableAlreadyExists as success; the check below only guards older versions.
+      ready = retry(() => creating.createTable()).catch((error: unknown) => {
+        if (statusOf(error) === 409 && errorCodeOf(error) === 'TableAlreadyExists') return;
+        this.ready.delete(table);
+        throw error;
+      });
+      this.ready.set(table, ready);
+    }
+    await ready;
+    return client;
+  }
+}

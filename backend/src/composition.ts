@@ -1,0 +1,109 @@
+/**
+ * Composition root: the only place that picks adapters from the configuration and builds the services.
+ * Both hosts (Azure Functions and the local host) get their services from a {@link ServiceRuntime}.
+ */
+import { MemoryCacheStore } from './adapters/memory-cache/memory-cache';
+import { createRedisCacheStore } from './adapters/redis/redis-cache';
+import { createSignalRRealtime, noRealtime } from './adapters/signalr/signalr-realtime';
+import { openSqliteTableStore } from './adapters/sqlite/sqlite-table-store';
+import { createAzureTableStore } from './adapters/tables/azure-table-store';
+import type { AppConfig } from './config';
+import type { CacheStore } from './ports/cache-store';
+import { systemClock, type Clock } from './ports/clock';
+import type { Realtime } from './ports/realtime';
+import type { TableStore } from './ports/table-store';
+import { HealthService } from './services/health.service';
+import { Cache } from './utils/cache';
+import type { Logger } from './utils/logger';
+
+export interface Services {
+  readonly config: AppConfig;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly store: TableStore;
+  readonly cacheStore: CacheStore;
+  readonly cache: Cache;
+  readonly realtime: Realtime;
+  readonly health: HealthService;
+}
+
+export interface CompositionOptions {
+  readonly clock?: Clock;
+}
+
+async function openStore(config: AppConfig): Promise<TableStore> {
+  return config.store.kind === 'sqlite'
+    ? openSqliteTableStore({ file: config.store.file })
+    : createAzureTableStore({ connectionString: config.store.connectionString });
+}
+
+function openCache(config: AppConfig, clock: Clock): CacheStore {
+  return config.cache.kind === 'redis'
+    ? createRedisCacheStore({ url: config.cache.url })
+    : new MemoryCacheStore({ maxEntries: config.cache.maxEntries, clock });
+}
+
+function openRealtime(config: AppConfig): Realtime {
+  return config.realtime.kind === 'signalr' ? createSignalRRealtime({ endpoint: config.realtime.endpoint }) : noRealtime;
+}
+
+/** Builds every adapter and service once. */
+export async function createServices(config: AppConfig, logger: Logger, options: CompositionOptions = {}): Promise<Services> {
+  const clock = options.clock ?? systemClock;
+  const store = await openStore(config);
+  const cacheStore = openCache(config, clock);
+  const realtime = openRealtime(config);
+  return {
+    config,
+    logger,
+    clock,
+    store,
+    cacheStore,
+    cache: new Cache(cacheStore, clock),
+    realtime,
+    health: new HealthService({ store, cache: cacheStore, realtime, logger }),
+  };
+}
+
+/** Closes what {@link createServices} opened (stores flushed); errors are logged, not thrown. */
+export async function closeServices(services: Services): Promise<void> {
+  const results = await Promise.allSettled([services.store.close(), services.cacheStore.close(), services.realtime.close()]);
+  for (const result of results) {
+    if (result.status === 'rejected') services.logger.error({ err: result.reason }, 'error while closing a dependency');
+  }
+}
+
+/**
+ * Lazily built, shared services for one process. The first `get()` builds them; a failed build is not cached,
+ * so the next request tries again (a dependency may come up after the host).
+ */
+export class ServiceRuntime {
+  private pending?: Promise<Services>;
+  private closed = false;
+
+  constructor(
+    readonly config: AppConfig,
+    readonly logger: Logger,
+    private readonly options: CompositionOptions = {},
+  ) {}
+
+  get(): Promise<Services> {
+    if (this.closed) return Promise.reject(new Error('services are closed'));
+    this.pending ??= createServices(this.config, this.logger, this.options).catch((error: unknown) => {
+      this.pending = undefined;
+      throw error;
+    });
+    return this.pending;
+  }
+
+  /** Closes the services if they were built; idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const pending = this.pending;
+    this.pending = undefined;
+    if (!pending) return;
+    const services = await pending.catch(() => undefined);
+    if (services) await closeServices(services);
+  }
+}

@@ -1,0 +1,223 @@
+/**
+ * Environment → typed, validated, frozen configuration. Parsed once at start-up; every bad key is reported at
+ * once; production refuses to start without real secrets; services receive values and never read process.env.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { z } from 'zod';
+
+export type StoreConfig =
+  | { readonly kind: 'sqlite'; readonly file: string }
+  | { readonly kind: 'tables'; readonly connectionString: string };
+
+export type CacheConfig = { readonly kind: 'memory'; readonly maxEntries: number } | { readonly kind: 'redis'; readonly url: string };
+
+export type RealtimeConfig = { readonly kind: 'none' } | { readonly kind: 'signalr'; readonly endpoint: string; readonly accessKey: string };
+
+export interface AppConfig {
+  readonly env: 'development' | 'production' | 'test';
+  readonly port: number;
+  /** Interface the local host listens on (127.0.0.1 by default; 0.0.0.0 to let phones on the LAN in). */
+  readonly host: string;
+  /** Absolute path of the directory for the embedded store, the dev secret and the dev outbox. */
+  readonly dataDir: string;
+  /** Origin users reach the app at, without a trailing slash (join links are built from it). */
+  readonly publicUrl: string;
+  readonly jwtSecret: string;
+  /** Where `jwtSecret` came from: the environment, or generated once and kept in `dataDir` (development only). */
+  readonly jwtSecretSource: 'env' | 'data-dir';
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly store: StoreConfig;
+  readonly cache: CacheConfig;
+  readonly realtime: RealtimeConfig;
+  readonly openai?: { readonly endpoint: string; readonly apiKey: string; readonly deployment: string };
+}
+
+/** One bad environment key and why. */
+export interface ConfigIssue {
+  readonly key: string;
+  readonly message: string;
+}
+
+/** Thrown by {@link loadConfig} with every bad key at once. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly issues: readonly ConfigIssue[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  - ${i.key}: ${i.message}`).join('\n')}`);
+  }
+}
+
+/** Azurite's documented development endpoint; what `UseDevelopmentStorage=true` means. */
+const DEV_STORAGE =
+  'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;' +
+  'AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;' +
+  'TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;';
+
+const JWT_SECRET_FILE = 'jwt-secret';
+const MIN_SECRET_LENGTH = 32;
+
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), schema.optional());
+
+const connectionStringParts = (value: string): Map<string, string> =>
+  new Map(
+    value
+      .split(';')
+      .filter((part) => part.includes('='))
+      .map((part) => {
+        const at = part.indexOf('=');
+        return [part.slice(0, at).trim().toLowerCase(), part.slice(at + 1).trim()] as const;
+      }),
+  );
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(7071),
+  HOST: z.union([z.ipv4(), z.ipv6(), z.literal('localhost')]).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('./.data'),
+  PUBLIC_URL: optional(z.url({ protocol: /^https?$/ })),
+  JWT_SECRET: optional(z.string()),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  AzureWebJobsStorage: optional(
+    z
+      .string()
+      .refine(
+        (v) => v === 'UseDevelopmentStorage=true' || (connectionStringParts(v).has('accountname') && connectionStringParts(v).has('accountkey')),
+        'expected a storage connection string (AccountName=…;AccountKey=…) or UseDevelopmentStorage=true',
+      ),
+  ),
+  REDIS_URL: optional(z.url({ protocol: /^rediss?$/, error: 'expected redis://… or rediss://…' })),
+  CACHE_MAX_ENTRIES: z.coerce.number().int().min(100).default(100_000),
+  SignalRConnectionString: optional(
+    z
+      .string()
+      .refine(
+        (v) => /^https?:\/\//.test(connectionStringParts(v).get('endpoint') ?? '') && !!connectionStringParts(v).get('accesskey'),
+        'expected Endpoint=https://…;AccessKey=…;Version=1.0;',
+      ),
+  ),
+  AZURE_OPENAI_ENDPOINT: optional(z.url({ protocol: /^https?$/ })),
+  AZURE_OPENAI_API_KEY: optional(z.string()),
+  AZURE_OPENAI_DEPLOYMENT: optional(z.string()),
+});
+
+type Env = z.infer<typeof EnvSchema>;
+
+function secretIssues(env: Env): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  if (env.NODE_ENV === 'production') {
+    if (!env.JWT_SECRET) issues.push({ key: 'JWT_SECRET', message: `required in production (at least ${MIN_SECRET_LENGTH} characters)` });
+    if (!env.PUBLIC_URL) issues.push({ key: 'PUBLIC_URL', message: 'required in production (the https origin users reach)' });
+    else if (!env.PUBLIC_URL.startsWith('https://')) issues.push({ key: 'PUBLIC_URL', message: 'must be https in production' });
+    if (env.AzureWebJobsStorage === 'UseDevelopmentStorage=true') {
+      issues.push({ key: 'AzureWebJobsStorage', message: 'UseDevelopmentStorage=true is the local emulator; refused in production' });
+    }
+  }
+  if (env.JWT_SECRET !== undefined && env.JWT_SECRET.length < MIN_SECRET_LENGTH) {
+    issues.push({ key: 'JWT_SECRET', message: `too short: at least ${MIN_SECRET_LENGTH} characters` });
+  }
+  const openAi = [env.AZURE_OPENAI_ENDPOINT, env.AZURE_OPENAI_API_KEY].filter(Boolean).length;
+  if (openAi === 1) {
+    issues.push({
+      key: env.AZURE_OPENAI_ENDPOINT ? 'AZURE_OPENAI_API_KEY' : 'AZURE_OPENAI_ENDPOINT',
+      message: 'AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY go together',
+    });
+  }
+  return issues;
+}
+
+/** Reads the development JWT secret from `dataDir`, creating it (0600) on first use. */
+function developmentSecret(dataDir: string): string {
+  const file = join(dataDir, JWT_SECRET_FILE);
+  try {
+    const existing = readFileSync(file, 'utf8').trim();
+    if (existing.length >= MIN_SECRET_LENGTH) return existing;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return secret;
+}
+
+/**
+ * Parses and validates the environment. In development a missing JWT secret is generated once and kept in
+ * `DATA_DIR`; in production it must be given.
+ * @throws ConfigError listing every bad key.
+ */
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): AppConfig {
+  // Each key is parsed on its own so that every bad key is reported, not just the first.
+  const values: Record<string, unknown> = {};
+  const issues: ConfigIssue[] = [];
+  for (const [key, schema] of Object.entries(EnvSchema.shape)) {
+    const result = (schema as z.ZodType).safeParse(environment[key]);
+    if (result.success) values[key] = result.data;
+    else issues.push({ key, message: result.error.issues.map((i) => i.message).join('; ') });
+  }
+  const bad = new Set(issues.map((i) => i.key));
+  issues.push(...secretIssues(values as Env).filter((i) => !bad.has(i.key)));
+  if (issues.length > 0) throw new ConfigError(issues);
+  const env = values as Env;
+
+  const dataDir = isAbsolute(env.DATA_DIR) ? env.DATA_DIR : resolve(cwd, env.DATA_DIR);
+  const jwtSecretSource = env.JWT_SECRET ? 'env' : 'data-dir';
+  const jwtSecret = env.JWT_SECRET ?? developmentSecret(dataDir);
+  const signalr = env.SignalRConnectionString ? connectionStringParts(env.SignalRConnectionString) : undefined;
+
+  const config: AppConfig = {
+    env: env.NODE_ENV,
+    port: env.PORT,
+    host: env.HOST,
+    dataDir,
+    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
+    jwtSecret,
+    jwtSecretSource,
+    logLevel: env.LOG_LEVEL,
+    store: env.AzureWebJobsStorage
+      ? {
+          kind: 'tables',
+          connectionString: env.AzureWebJobsStorage === 'UseDevelopmentStorage=true' ? DEV_STORAGE : env.AzureWebJobsStorage,
+        }
+      : { kind: 'sqlite', file: join(dataDir, 'attendance.sqlite') },
+    cache: env.REDIS_URL ? { kind: 'redis', url: env.REDIS_URL } : { kind: 'memory', maxEntries: env.CACHE_MAX_ENTRIES },
+    realtime: signalr
+      ? { kind: 'signalr', endpoint: (signalr.get('endpoint') ?? '').replace(/\/+$/, ''), accessKey: signalr.get('accesskey') ?? '' }
+      : { kind: 'none' },
+    ...(env.AZURE_OPENAI_ENDPOINT && env.AZURE_OPENAI_API_KEY
+      ? {
+          openai: {
+            endpoint: env.AZURE_OPENAI_ENDPOINT,
+            apiKey: env.AZURE_OPENAI_API_KEY,
+            deployment: env.AZURE_OPENAI_DEPLOYMENT ?? 'gpt-4o-mini',
+          },
+        }
+      : {}),
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** A config for logs: secrets replaced by their presence. */
+export function describeConfig(config: AppConfig): Record<string, unknown> {
+  return {
+    env: config.env,
+    port: config.port,
+    dataDir: config.dataDir,
+    publicUrl: config.publicUrl,
+    jwtSecret: config.jwtSecretSource === 'env' ? 'set' : `generated in ${join(config.dataDir, JWT_SECRET_FILE)}`,
+    store: config.store.kind,
+    cache: config.cache.kind,
+    realtime: config.realtime.kind,
+    openai: config.openai ? 'on' : 'off',
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * The HTTP pipeline every route goes through, in both hosts: correlation id → services → body parsed with the
+ * contract schema → the route's handler → response headers and one access-log line; any error is mapped by
+ * middleware/errors. Routes stay thin: parse, call one service, present.
+ */
+import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { RouteDef } from '@qrca/contract';
+import type { z } from 'zod';
+import type { ServiceRuntime, Services } from '../composition';
+import { AppError, DependencyUnavailableError, errorResponse, validationErrorFromZod } from '../middleware/errors';
+import type { Logger } from '../utils/logger';
+
+/** Largest JSON body accepted (rosters of 2,000 emails fit comfortably). */
+export const MAX_BODY_BYTES = 512 * 1024;
+
+type BodyOf<D extends RouteDef> = D extends { request: infer S extends z.ZodType } ? z.infer<S> : unknown;
+
+export interface RequestContext<D extends RouteDef = RouteDef> {
+  readonly request: HttpRequest;
+  readonly params: Readonly<Record<string, string>>;
+  readonly body: BodyOf<D>;
+  readonly services: Services;
+  readonly correlationId: string;
+  readonly log: Logger;
+}
+
+export interface HttpRoute<D extends RouteDef = RouteDef> {
+  readonly def: D;
+  readonly handle: (ctx: RequestContext<D>) => Promise<HttpResponseInit>;
+}
+
+/** Pairs a contract route with its handler. */
+export function defineRoute<D extends RouteDef>(def: D, handle: HttpRoute<D>['handle']): HttpRoute<D> {
+  return { def, handle };
+}
+
+const SAFE_CORRELATION_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+/** A caller-supplied `x-correlation-id` when well-formed, else the invocation id. */
+export function correlationIdFor(request: HttpRequest, context: InvocationContext): string {
+  const supplied = request.headers.get('x-correlation-id');
+  return supplied && SAFE_CORRELATION_ID.test(supplied) ? supplied : context.invocationId;
+}
+
+const BASE_HEADERS = {
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+};
+
+/** Reads and validates a JSON body against `schema`. @throws AppError 413/415/400. */
+async function readBody(request: HttpRequest, schema: z.ZodType): Promise<unknown> {
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (declared > MAX_BODY_BYTES) throw new AppError('PAYLOAD_TOO_LARGE', `The body is larger than ${MAX_BODY_BYTES} bytes.`);
+  const type = request.headers.get('content-type') ?? '';
+  if (!/^application\/json\b/i.test(type)) {
+    throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json.');
+  }
+  const text = await request.text();
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) {
+    throw new AppError('PAYLOAD_TOO_LARGE', `The body is larger than ${MAX_BODY_BYTES} bytes.`);
+  }
+  let json: unknown;
+  try {
+    json = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    throw new AppError('VALIDATION_FAILED', 'The body is not valid JSON.');
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw validationErrorFromZod(parsed.error);
+  return parsed.data;
+}
+
+/** Adapts a route to an Azure Functions HTTP handler over the shared service runtime. */
+export function toAzureHandler(route: HttpRoute, runtime: ServiceRuntime): HttpHandler {
+  return async (request, context) => {
+    const started = performance.now();
+    const correlationId = correlationIdFor(request, context);
+    const log = runtime.logger.child({ correlationId, function: route.def.name });
+    let response: HttpResponseInit;
+    try {
+      const services = await runtime.get().catch((error: unknown) => {
+        throw new DependencyUnavailableError('services', error);
+      });
+      const body = route.def.request ? await readBody(request, route.def.request) : undefined;
+      response = await route.handle({ request, params: request.params, body, services, correlationId, log });
+    } catch (error) {
+      response = errorResponse(error, correlationId, log);
+    }
+    const status = response.status ?? 200;
+    log.info({ method: request.method, route: route.def.path, status, ms: Math.round(performance.now() - started) }, 'request');
+    return { ...response, status, headers: { ...BASE_HEADERS, ...headerRecord(response.headers), 'X-Correlation-Id': correlationId } };
+  };
+}
+
+function headerRecord(headers: HttpResponseInit['headers']): Record<string, string> {
+  if (!headers) return {};
+  return Object.fromEntries(headers instanceof Headers ? headers.entries() : Object.entries(headers as Record<string, string>));
+}

@@ -1,0 +1,20 @@
+/** Timer triggers (NCRONTAB, seconds first): the same list runs in Azure and in the local host. */
+import type { Services } from '../composition';
+import type { Logger } from '../utils/logger';
+
+export interface TimerRoute {
+  /** Function name in Azure; unique, camelCase. */
+  readonly name: string;
+  /** Six-field NCRONTAB: second minute hour day month day-of-week. */
+  readonly schedule: string;
+  readonly run: (services: Services, log: Logger) => Promise<void>;
+}
+
+export const timerRoutes: readonly TimerRoute[] = [
+  {
+    // Keeps the embedded store's write-ahead log from growing without bound under sustained load.
+    name: 'storeMaintenance',
+    schedule: '0 */5 * * * *',
+    run: async (services) => services.store.maintain(),
+  },
+];

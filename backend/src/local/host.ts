@@ -1,0 +1,277 @@
+/**
+ * The local host: serves the captured `app.http` registrations on `/api/...` (Azure's route syntax and
+ * prefix), the built web app on `/` from the same origin, runs `app.timer` registrations on their NCRONTAB
+ * schedules, and shuts down cleanly (stop accepting, finish in-flight work, run app-terminate hooks).
+ * Load this module only after installFunctionsCoreShim().
+ */
+import { HttpRequest, HttpResponse, InvocationContext, type HttpResponseInit } from '@azure/functions';
+import { serialize as serializeCookie } from 'cookie';
+import { Cron } from 'croner';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import sirv from 'sirv';
+import type { Logger } from '../utils/logger';
+import type { CapturedFunction, Registry } from './functions-core-shim';
+
+const API_PREFIX = '/api';
+/** Raw request bodies above this are refused before any handler runs. */
+const MAX_REQUEST_BYTES = 1024 * 1024;
+
+/** Functions log levels → our logger's methods. */
+const LOG_LEVELS = {
+  trace: 'trace',
+  debug: 'debug',
+  information: 'info',
+  warning: 'warn',
+  error: 'error',
+  critical: 'fatal',
+  none: 'trace',
+} as const;
+
+export interface LocalHostOptions {
+  readonly registry: Registry;
+  readonly logger: Logger;
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly hostname?: string;
+  /** Directory of the built web app (index.html); when missing, `/` explains how to build it. */
+  readonly webRoot?: string;
+  /** Longest wait for in-flight requests and timers at shutdown before connections are cut. */
+  readonly shutdownGraceMs?: number;
+}
+
+export interface LocalHost {
+  readonly url: string;
+  readonly server: Server;
+  /** Names of the timers that are scheduled. */
+  readonly timers: readonly string[];
+  close(): Promise<void>;
+}
+
+interface HttpFunction {
+  readonly name: string;
+  readonly methods: readonly string[];
+  readonly template: string;
+  readonly pattern: RegExp;
+  readonly paramNames: readonly string[];
+  /** Literal segments first when two routes match the same path (as ASP.NET routing prefers). */
+  readonly specificity: number;
+  readonly handler: CapturedFunction['handler'];
+}
+
+/** Compiles an Azure Functions route template (`sessions/{id}`, `{x?}`, `{id:guid}`) to a regex. */
+export function compileRoute(template: string): { pattern: RegExp; paramNames: string[]; specificity: number } {
+  const paramNames: string[] = [];
+  let specificity = 0;
+  const source = template
+    .replace(/^\/+|\/+$/g, '')
+    .split('/')
+    .map((segment) => {
+      const param = /^\{(\*?)(\w+)(?::[^}?]+)?(\?)?\}$/.exec(segment);
+      if (!param) {
+        specificity += 2;
+        return `/${segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`;
+      }
+      const [, catchAll, name, optional] = param;
+      paramNames.push(name ?? '');
+      specificity += 1;
+      const capture = catchAll ? '(.*)' : '([^/]+)';
+      return optional ? `(?:/${capture})?` : `/${capture}`;
+    })
+    .join('');
+  return { pattern: new RegExp(`^${API_PREFIX}${source}/?$`, 'i'), paramNames, specificity };
+}
+
+function httpFunctions(registry: Registry): HttpFunction[] {
+  const result: HttpFunction[] = [];
+  for (const fn of registry.functions) {
+    const trigger = Object.values(fn.bindings).find((b) => b.type === 'httpTrigger');
+    if (!trigger) continue;
+    const template = typeof trigger.route === 'string' ? trigger.route : fn.name;
+    const methods = Array.isArray(trigger.methods) ? trigger.methods.map((m) => String(m).toUpperCase()) : ['GET', 'POST'];
+    result.push({ name: fn.name, methods, template, ...compileRoute(template), handler: fn.handler });
+  }
+  return result.sort((a, b) => b.specificity - a.specificity);
+}
+
+function jsonError(res: ServerResponse, status: number, code: string, message: string, extra: Record<string, string> = {}): void {
+  const correlationId = randomUUID();
+  res.writeHead(status, { 'Content-Type': 'application/json', 'X-Correlation-Id': correlationId, ...extra });
+  res.end(JSON.stringify({ error: { code, message, correlationId } }));
+}
+
+function readRawBody(req: IncomingMessage): Promise<Buffer | 'too_large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_REQUEST_BYTES) {
+        resolve('too_large');
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function requestHeaders(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+async function writeResponse(res: ServerResponse, result: unknown): Promise<void> {
+  const response = result instanceof HttpResponse ? result : new HttpResponse((result ?? {}) as HttpResponseInit);
+  const headers: Record<string, string | string[]> = Object.fromEntries(response.headers.entries());
+  if (response.cookies.length > 0) {
+    // Azure's front end turns HttpResponse.cookies into Set-Cookie headers; so do we.
+    headers['set-cookie'] = response.cookies.map(({ name, value, expires, sameSite, ...rest }) =>
+      serializeCookie(name, value, {
+        ...rest,
+        ...(expires === undefined ? {} : { expires: new Date(expires) }),
+        ...(sameSite ? { sameSite: sameSite.toLowerCase() as 'strict' | 'lax' | 'none' } : {}),
+      }),
+    );
+  }
+  const body = Buffer.from(await response.arrayBuffer());
+  res.writeHead(response.status, headers);
+  res.end(body);
+}
+
+/** Starts the HTTP server and the timers. */
+export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
+  const { registry, logger, shutdownGraceMs = 3_000 } = options;
+  const routes = httpFunctions(registry);
+  const inFlight = new Set<Promise<unknown>>();
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work)).catch(() => undefined);
+    return work;
+  };
+  const context = (functionName: string) =>
+    new InvocationContext({
+      invocationId: randomUUID(),
+      functionName,
+      logHandler: (level, ...args) => logger[LOG_LEVELS[level]]({ function: functionName }, args.map(String).join(' ')),
+    });
+
+  const web =
+    options.webRoot && existsSync(`${options.webRoot}/index.html`)
+      ? sirv(options.webRoot, {
+          single: true,
+          etag: true,
+          dev: false,
+          // Vite fingerprints everything under assets/; the shell itself must be revalidated after a deploy.
+          setHeaders: (res, pathname) =>
+            res.setHeader('Cache-Control', pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'),
+        })
+      : undefined;
+
+  const handleApi = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const matches = routes
+      .map((route) => ({ route, match: route.pattern.exec(url.pathname) }))
+      .filter((m): m is { route: HttpFunction; match: RegExpExecArray } => m.match !== null);
+    const hit = matches.find((m) => m.route.methods.includes(method));
+    if (!hit) {
+      if (matches.length > 0) {
+        const allow = [...new Set(matches.flatMap((m) => m.route.methods))].join(', ');
+        return jsonError(res, 405, 'METHOD_NOT_ALLOWED', `Use ${allow} on this path.`, { Allow: allow });
+      }
+      return jsonError(res, 404, 'NOT_FOUND', 'No such API route.');
+    }
+    const body = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await readRawBody(req);
+    if (body === 'too_large') {
+      return jsonError(res, 413, 'PAYLOAD_TOO_LARGE', `The body is larger than ${MAX_REQUEST_BYTES} bytes.`, { Connection: 'close' });
+    }
+    const params: Record<string, string> = {};
+    hit.route.paramNames.forEach((name, i) => {
+      const value = hit.match[i + 1];
+      if (value !== undefined) params[name] = decodeURIComponent(value);
+    });
+    const request = new HttpRequest({
+      method,
+      url: url.toString(),
+      headers: requestHeaders(req),
+      params,
+      ...(body.length > 0 ? { body: { bytes: body } } : {}),
+    });
+    await writeResponse(res, await hit.route.handler(request, context(hit.route.name)));
+  };
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    const work = url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`)
+      ? handleApi(req, res, url)
+      : Promise.resolve(serveWeb(req, res));
+    void track(
+      work.catch((error: unknown) => {
+        logger.error({ err: error, path: url.pathname }, 'local host failed to serve a request');
+        if (!res.headersSent) jsonError(res, 500, 'INTERNAL', 'Something went wrong on our side.');
+        else res.destroy();
+      }),
+    );
+  });
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 15_000;
+  server.keepAliveTimeout = 5_000;
+
+  function serveWeb(req: IncomingMessage, res: ServerResponse): void {
+    if (web) {
+      web(req, res, () => jsonError(res, 404, 'NOT_FOUND', 'Not found.'));
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end('QR Chain Attendance API is running. The web app is not built: run `npm run build -w web`.\n');
+  }
+
+  const timerJobs = registry.functions.flatMap((fn) => {
+    const trigger = Object.values(fn.bindings).find((b) => b.type === 'timerTrigger');
+    if (!trigger || typeof trigger.schedule !== 'string') return [];
+    const job = new Cron(trigger.schedule, { protect: true }, async () => {
+      const timer = { isPastDue: false, schedule: { adjustForDST: true }, scheduleStatus: { last: '', next: '', lastUpdated: '' } };
+      await track(Promise.resolve(fn.handler(timer, context(fn.name)))).catch((error: unknown) => {
+        logger.error({ err: error, function: fn.name }, 'timer failed');
+      });
+    });
+    return [{ name: fn.name, job }];
+  });
+
+  for (const hook of registry.hooks.filter((h) => h.name === 'appStart')) await hook.callback({ hookData: {} });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.hostname ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host === '0.0.0.0' || host === '[::]' ? 'localhost' : host}:${address.port}`;
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      for (const { job } of timerJobs) job.stop();
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const grace = new Promise<void>((resolve) => setTimeout(resolve, shutdownGraceMs).unref());
+      await Promise.race([Promise.allSettled([...inFlight]), grace]);
+      server.closeAllConnections();
+      await stopped;
+      for (const hook of registry.hooks.filter((h) => h.name === 'appTerminate')) {
+        await hook.callback({ hookData: {} });
+      }
+    })());
+
+  return { url, server, timers: timerJobs.map((t) => t.name), close };
+}

@@ -1,0 +1,84 @@
+/**
+ * `npm start`: the local host with embedded defaults. Reads `backend/local.settings.json` like the Functions
+ * host does (environment wins), validates the configuration, registers the very functions Azure runs and
+ * serves them with the web app. Ctrl-C (SIGINT) or SIGTERM shut down cleanly and exit 0.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ServiceRuntime } from '../composition';
+import { ConfigError, describeConfig, loadConfig } from '../config';
+import { createLogger } from '../utils/logger';
+import type * as RegisterModule from '../functions/register';
+import { installFunctionsCoreShim } from './functions-core-shim';
+import type * as HostModule from './host';
+
+const BACKEND_DIR = join(__dirname, '..', '..');
+const WEB_ROOT = join(BACKEND_DIR, '..', 'web', 'dist');
+/** Shutdown must finish well inside the 5 s users (and process managers) wait after Ctrl-C. */
+const SHUTDOWN_DEADLINE_MS = 4_500;
+
+function loadLocalSettings(env: NodeJS.ProcessEnv): void {
+  const file = join(BACKEND_DIR, 'local.settings.json');
+  if (!existsSync(file)) return;
+  const values = (JSON.parse(readFileSync(file, 'utf8')) as { Values?: Record<string, string> }).Values ?? {};
+  for (const [key, value] of Object.entries(values)) env[key] ??= value;
+}
+
+async function main(): Promise<void> {
+  loadLocalSettings(process.env);
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(config);
+  const registry = installFunctionsCoreShim();
+  // Loaded only now, so that @azure/functions finds the shim instead of switching to test mode.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { registerFunctions } = require('../functions/register') as typeof RegisterModule;
+  const { startLocalHost } = require('./host') as typeof HostModule;
+  /* eslint-enable @typescript-eslint/no-require-imports */
+
+  const runtime = new ServiceRuntime(config, logger);
+  registerFunctions(runtime);
+  await runtime.get(); // open the store now: fail at start, not at the first request
+  const host = await startLocalHost({ registry, logger, port: config.port, hostname: config.host, webRoot: WEB_ROOT });
+  logger.info({ config: describeConfig(config), timers: host.timers }, 'local host started');
+  console.log(`\nQR Chain Attendance is running at ${host.url}  (health: ${host.url}/api/health; Ctrl-C to stop)\n`);
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    host.close().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  console.error('failed to start:', error);
+  process.exit(1);
+});

@@ -1,0 +1,4 @@
+/** Public surface of the contract package. */
+export * from './errors';
+export * from './health';
+export * from './routes';
