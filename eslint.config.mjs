@@ -28,7 +28,14 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**', '**/bench/**', '**/*.test.ts', '**/*.fixture.ts', '**/test-support/**', 'backend/src/local/**'],
+    files: [
+      'scripts/**',
+      '**/bench/**',
+      '**/*.test.ts',
+      '**/*.fixture.ts',
+      '**/test-support/**',
+      'backend/src/local/**',
+    ],
     rules: { 'no-console': 'off' },
   },
   { files: ['web/src/**'], languageOptions: { globals: { ...globals.browser } } },

@@ -34,7 +34,14 @@ function newest(paths) {
 run('backend build', [join(root, 'node_modules/typescript/bin/tsc'), '-b', 'backend']);
 
 const webIndex = join(root, 'web/dist/index.html');
-const webSources = ['web/src', 'web/public', 'web/index.html', 'web/vite.config.ts', 'web/package.json', 'contract/src'];
+const webSources = [
+  'web/src',
+  'web/public',
+  'web/index.html',
+  'web/vite.config.ts',
+  'web/package.json',
+  'contract/src',
+];
 if (!existsSync(webIndex) || newest(webSources.map((p) => join(root, p))) > statSync(webIndex).mtimeMs) {
   console.log('[start] building the web app…');
   run('web build', [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], join(root, 'web'));

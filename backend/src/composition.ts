@@ -44,11 +44,17 @@ function openCache(config: AppConfig, clock: Clock): CacheStore {
 }
 
 function openRealtime(config: AppConfig): Realtime {
-  return config.realtime.kind === 'signalr' ? createSignalRRealtime({ endpoint: config.realtime.endpoint }) : noRealtime;
+  return config.realtime.kind === 'signalr'
+    ? createSignalRRealtime({ endpoint: config.realtime.endpoint })
+    : noRealtime;
 }
 
 /** Builds every adapter and service once. */
-export async function createServices(config: AppConfig, logger: Logger, options: CompositionOptions = {}): Promise<Services> {
+export async function createServices(
+  config: AppConfig,
+  logger: Logger,
+  options: CompositionOptions = {},
+): Promise<Services> {
   const clock = options.clock ?? systemClock;
   const store = await openStore(config);
   const cacheStore = openCache(config, clock);
@@ -67,7 +73,11 @@ export async function createServices(config: AppConfig, logger: Logger, options:
 
 /** Closes what {@link createServices} opened (stores flushed); errors are logged, not thrown. */
 export async function closeServices(services: Services): Promise<void> {
-  const results = await Promise.allSettled([services.store.close(), services.cacheStore.close(), services.realtime.close()]);
+  const results = await Promise.allSettled([
+    services.store.close(),
+    services.cacheStore.close(),
+    services.realtime.close(),
+  ]);
   for (const result of results) {
     if (result.status === 'rejected') services.logger.error({ err: result.reason }, 'error while closing a dependency');
   }

@@ -38,7 +38,15 @@ describe('loadConfig', () => {
       JWT_SECRET: 'short',
     });
     expect(issues.map((i) => i.key).sort()).toEqual(
-      ['AzureWebJobsStorage', 'JWT_SECRET', 'LOG_LEVEL', 'PORT', 'PUBLIC_URL', 'REDIS_URL', 'SignalRConnectionString'].sort(),
+      [
+        'AzureWebJobsStorage',
+        'JWT_SECRET',
+        'LOG_LEVEL',
+        'PORT',
+        'PUBLIC_URL',
+        'REDIS_URL',
+        'SignalRConnectionString',
+      ].sort(),
     );
   });
 
@@ -102,7 +110,9 @@ describe('loadConfig', () => {
       tempDir(),
     );
     expect(config.store.kind).toBe('tables');
-    expect(config.store.kind === 'tables' && config.store.connectionString).toContain('TableEndpoint=http://127.0.0.1:10002/');
+    expect(config.store.kind === 'tables' && config.store.connectionString).toContain(
+      'TableEndpoint=http://127.0.0.1:10002/',
+    );
     expect(config.cache).toEqual({ kind: 'redis', url: 'redis://127.0.0.1:6379' });
     expect(config.realtime).toEqual({ kind: 'signalr', endpoint: 'https://x.service.signalr.net', accessKey: 'abc' });
   });

@@ -8,12 +8,13 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 
 export type StoreConfig =
-  | { readonly kind: 'sqlite'; readonly file: string }
-  | { readonly kind: 'tables'; readonly connectionString: string };
+  { readonly kind: 'sqlite'; readonly file: string } | { readonly kind: 'tables'; readonly connectionString: string };
 
-export type CacheConfig = { readonly kind: 'memory'; readonly maxEntries: number } | { readonly kind: 'redis'; readonly url: string };
+export type CacheConfig =
+  { readonly kind: 'memory'; readonly maxEntries: number } | { readonly kind: 'redis'; readonly url: string };
 
-export type RealtimeConfig = { readonly kind: 'none' } | { readonly kind: 'signalr'; readonly endpoint: string; readonly accessKey: string };
+export type RealtimeConfig =
+  { readonly kind: 'none' } | { readonly kind: 'signalr'; readonly endpoint: string; readonly accessKey: string };
 
 export interface AppConfig {
   readonly env: 'development' | 'production' | 'test';
@@ -83,7 +84,9 @@ const EnvSchema = z.object({
     z
       .string()
       .refine(
-        (v) => v === 'UseDevelopmentStorage=true' || (connectionStringParts(v).has('accountname') && connectionStringParts(v).has('accountkey')),
+        (v) =>
+          v === 'UseDevelopmentStorage=true' ||
+          (connectionStringParts(v).has('accountname') && connectionStringParts(v).has('accountkey')),
         'expected a storage connection string (AccountName=…;AccountKey=…) or UseDevelopmentStorage=true',
       ),
   ),
@@ -93,7 +96,9 @@ const EnvSchema = z.object({
     z
       .string()
       .refine(
-        (v) => /^https?:\/\//.test(connectionStringParts(v).get('endpoint') ?? '') && !!connectionStringParts(v).get('accesskey'),
+        (v) =>
+          /^https?:\/\//.test(connectionStringParts(v).get('endpoint') ?? '') &&
+          !!connectionStringParts(v).get('accesskey'),
         'expected Endpoint=https://…;AccessKey=…;Version=1.0;',
       ),
   ),
@@ -107,11 +112,17 @@ type Env = z.infer<typeof EnvSchema>;
 function secretIssues(env: Env): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   if (env.NODE_ENV === 'production') {
-    if (!env.JWT_SECRET) issues.push({ key: 'JWT_SECRET', message: `required in production (at least ${MIN_SECRET_LENGTH} characters)` });
-    if (!env.PUBLIC_URL) issues.push({ key: 'PUBLIC_URL', message: 'required in production (the https origin users reach)' });
-    else if (!env.PUBLIC_URL.startsWith('https://')) issues.push({ key: 'PUBLIC_URL', message: 'must be https in production' });
+    if (!env.JWT_SECRET)
+      issues.push({ key: 'JWT_SECRET', message: `required in production (at least ${MIN_SECRET_LENGTH} characters)` });
+    if (!env.PUBLIC_URL)
+      issues.push({ key: 'PUBLIC_URL', message: 'required in production (the https origin users reach)' });
+    else if (!env.PUBLIC_URL.startsWith('https://'))
+      issues.push({ key: 'PUBLIC_URL', message: 'must be https in production' });
     if (env.AzureWebJobsStorage === 'UseDevelopmentStorage=true') {
-      issues.push({ key: 'AzureWebJobsStorage', message: 'UseDevelopmentStorage=true is the local emulator; refused in production' });
+      issues.push({
+        key: 'AzureWebJobsStorage',
+        message: 'UseDevelopmentStorage=true is the local emulator; refused in production',
+      });
     }
   }
   if (env.JWT_SECRET !== undefined && env.JWT_SECRET.length < MIN_SECRET_LENGTH) {
@@ -179,12 +190,19 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, cwd = p
     store: env.AzureWebJobsStorage
       ? {
           kind: 'tables',
-          connectionString: env.AzureWebJobsStorage === 'UseDevelopmentStorage=true' ? DEV_STORAGE : env.AzureWebJobsStorage,
+          connectionString:
+            env.AzureWebJobsStorage === 'UseDevelopmentStorage=true' ? DEV_STORAGE : env.AzureWebJobsStorage,
         }
       : { kind: 'sqlite', file: join(dataDir, 'attendance.sqlite') },
-    cache: env.REDIS_URL ? { kind: 'redis', url: env.REDIS_URL } : { kind: 'memory', maxEntries: env.CACHE_MAX_ENTRIES },
+    cache: env.REDIS_URL
+      ? { kind: 'redis', url: env.REDIS_URL }
+      : { kind: 'memory', maxEntries: env.CACHE_MAX_ENTRIES },
     realtime: signalr
-      ? { kind: 'signalr', endpoint: (signalr.get('endpoint') ?? '').replace(/\/+$/, ''), accessKey: signalr.get('accesskey') ?? '' }
+      ? {
+          kind: 'signalr',
+          endpoint: (signalr.get('endpoint') ?? '').replace(/\/+$/, ''),
+          accessKey: signalr.get('accesskey') ?? '',
+        }
       : { kind: 'none' },
     ...(env.AZURE_OPENAI_ENDPOINT && env.AZURE_OPENAI_API_KEY
       ? {

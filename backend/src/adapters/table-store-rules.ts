@@ -2,6 +2,8 @@
  * Rules every TableStore adapter enforces identically (names, keys, payload size, batch shape, page size,
  * rowKey ranges), so a call that one adapter refuses is refused by the other with the same StoreUsageError.
  * The limits are Azure Table Storage's (as Azurite 3.35 enforces them), applied up front by both adapters.
+ * Key order is by code point (SQLite's BINARY collation on UTF-8); keys that mix characters above U+FFFF with
+ * U+E000–U+FFFF may sort differently on a service that compares UTF-16 code units.
  */
 import type { BatchOperation, EntityData, QueryOptions } from '../ports/table-store';
 import { MAX_BATCH_OPERATIONS, MAX_ENTITY_BYTES, MAX_PAGE_SIZE, StoreUsageError } from '../ports/table-store';
@@ -88,7 +90,7 @@ export function resolveLimit(limit: number | undefined): number {
 export type PreparedOperation =
   | { readonly kind: 'insert' | 'upsert'; readonly rowKey: string; readonly json: string }
   | { readonly kind: 'update'; readonly rowKey: string; readonly json: string; readonly etag: string }
-  | { readonly kind: 'delete'; readonly rowKey: string; readonly etag?: string };
+  | { readonly kind: 'delete'; readonly rowKey: string };
 
 /**
  * Checks a batch (1..{@link MAX_BATCH_OPERATIONS} operations, distinct valid rowKeys, valid payloads and
@@ -117,8 +119,7 @@ export function prepareBatch(operations: readonly BatchOperation[]): PreparedOpe
         assertEtag(operation.etag);
         return { kind: 'update', rowKey: operation.rowKey, json: serializeData(operation.data), etag: operation.etag };
       case 'delete':
-        if (operation.etag !== undefined) assertEtag(operation.etag);
-        return { kind: 'delete', rowKey: operation.rowKey, etag: operation.etag };
+        return { kind: 'delete', rowKey: operation.rowKey };
       default:
         throw new StoreUsageError(`batch operation ${index} has unknown kind ${JSON.stringify(operation)}`);
     }

@@ -51,7 +51,8 @@ const BASE_HEADERS = {
 /** Reads and validates a JSON body against `schema`. @throws AppError 413/415/400. */
 async function readBody(request: HttpRequest, schema: z.ZodType): Promise<unknown> {
   const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > MAX_BODY_BYTES) throw new AppError('PAYLOAD_TOO_LARGE', `The body is larger than ${MAX_BODY_BYTES} bytes.`);
+  if (declared > MAX_BODY_BYTES)
+    throw new AppError('PAYLOAD_TOO_LARGE', `The body is larger than ${MAX_BODY_BYTES} bytes.`);
   const type = request.headers.get('content-type') ?? '';
   if (!/^application\/json\b/i.test(type)) {
     throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json.');
@@ -88,12 +89,21 @@ export function toAzureHandler(route: HttpRoute, runtime: ServiceRuntime): HttpH
       response = errorResponse(error, correlationId, log);
     }
     const status = response.status ?? 200;
-    log.info({ method: request.method, route: route.def.path, status, ms: Math.round(performance.now() - started) }, 'request');
-    return { ...response, status, headers: { ...BASE_HEADERS, ...headerRecord(response.headers), 'X-Correlation-Id': correlationId } };
+    log.info(
+      { method: request.method, route: route.def.path, status, ms: Math.round(performance.now() - started) },
+      'request',
+    );
+    return {
+      ...response,
+      status,
+      headers: { ...BASE_HEADERS, ...headerRecord(response.headers), 'X-Correlation-Id': correlationId },
+    };
   };
 }
 
 function headerRecord(headers: HttpResponseInit['headers']): Record<string, string> {
   if (!headers) return {};
-  return Object.fromEntries(headers instanceof Headers ? headers.entries() : Object.entries(headers as Record<string, string>));
+  return Object.fromEntries(
+    headers instanceof Headers ? headers.entries() : Object.entries(headers as Record<string, string>),
+  );
 }

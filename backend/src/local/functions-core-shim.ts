@@ -42,8 +42,12 @@ const fakeCore = {
   getProgrammingModel(): undefined {
     return undefined;
   },
-  registerFunction(metadata: { name: string; bindings: Record<string, CapturedBinding> }, handler: CapturedFunction['handler']) {
-    if (registry.functions.some((f) => f.name === metadata.name)) throw new Error(`function "${metadata.name}" registered twice`);
+  registerFunction(
+    metadata: { name: string; bindings: Record<string, CapturedBinding> },
+    handler: CapturedFunction['handler'],
+  ) {
+    if (registry.functions.some((f) => f.name === metadata.name))
+      throw new Error(`function "${metadata.name}" registered twice`);
     const entry: CapturedFunction = { name: metadata.name, bindings: metadata.bindings, handler };
     registry.functions.push(entry);
     return disposable(() => registry.functions.splice(registry.functions.indexOf(entry), 1));

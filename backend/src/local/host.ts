@@ -90,13 +90,21 @@ function httpFunctions(registry: Registry): HttpFunction[] {
     const trigger = Object.values(fn.bindings).find((b) => b.type === 'httpTrigger');
     if (!trigger) continue;
     const template = typeof trigger.route === 'string' ? trigger.route : fn.name;
-    const methods = Array.isArray(trigger.methods) ? trigger.methods.map((m) => String(m).toUpperCase()) : ['GET', 'POST'];
+    const methods = Array.isArray(trigger.methods)
+      ? trigger.methods.map((m) => String(m).toUpperCase())
+      : ['GET', 'POST'];
     result.push({ name: fn.name, methods, template, ...compileRoute(template), handler: fn.handler });
   }
   return result.sort((a, b) => b.specificity - a.specificity);
 }
 
-function jsonError(res: ServerResponse, status: number, code: string, message: string, extra: Record<string, string> = {}): void {
+function jsonError(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  extra: Record<string, string> = {},
+): void {
   const correlationId = randomUUID();
   res.writeHead(status, { 'Content-Type': 'application/json', 'X-Correlation-Id': correlationId, ...extra });
   res.end(JSON.stringify({ error: { code, message, correlationId } }));
@@ -171,7 +179,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
           dev: false,
           // Vite fingerprints everything under assets/; the shell itself must be revalidated after a deploy.
           setHeaders: (res, pathname) =>
-            res.setHeader('Cache-Control', pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'),
+            res.setHeader(
+              'Cache-Control',
+              pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+            ),
         })
       : undefined;
 
@@ -190,7 +201,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     }
     const body = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await readRawBody(req);
     if (body === 'too_large') {
-      return jsonError(res, 413, 'PAYLOAD_TOO_LARGE', `The body is larger than ${MAX_REQUEST_BYTES} bytes.`, { Connection: 'close' });
+      return jsonError(res, 413, 'PAYLOAD_TOO_LARGE', `The body is larger than ${MAX_REQUEST_BYTES} bytes.`, {
+        Connection: 'close',
+      });
     }
     const params: Record<string, string> = {};
     hit.route.paramNames.forEach((name, i) => {
@@ -209,9 +222,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
-    const work = url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`)
-      ? handleApi(req, res, url)
-      : Promise.resolve(serveWeb(req, res));
+    const work =
+      url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`)
+        ? handleApi(req, res, url)
+        : Promise.resolve(serveWeb(req, res));
     void track(
       work.catch((error: unknown) => {
         logger.error({ err: error, path: url.pathname }, 'local host failed to serve a request');
@@ -237,7 +251,11 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     const trigger = Object.values(fn.bindings).find((b) => b.type === 'timerTrigger');
     if (!trigger || typeof trigger.schedule !== 'string') return [];
     const job = new Cron(trigger.schedule, { protect: true }, async () => {
-      const timer = { isPastDue: false, schedule: { adjustForDST: true }, scheduleStatus: { last: '', next: '', lastUpdated: '' } };
+      const timer = {
+        isPastDue: false,
+        schedule: { adjustForDST: true },
+        scheduleStatus: { last: '', next: '', lastUpdated: '' },
+      };
       await track(Promise.resolve(fn.handler(timer, context(fn.name)))).catch((error: unknown) => {
         logger.error({ err: error, function: fn.name }, 'timer failed');
       });

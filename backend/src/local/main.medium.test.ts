@@ -47,7 +47,10 @@ describe('local host process', () => {
     dirs.push(dataDir);
     const run = launch({ PORT: '0', DATA_DIR: dataDir });
     const url = await run.url;
-    const health = (await (await fetch(`${url}/api/health`)).json()) as { status: string; checks: Record<string, { kind: string }> };
+    const health = (await (await fetch(`${url}/api/health`)).json()) as {
+      status: string;
+      checks: Record<string, { kind: string }>;
+    };
     expect(health.status).toBe('ok');
     expect(health.checks.store?.kind).toBe('sqlite');
     expect(health.checks.cache?.kind).toBe('memory');

@@ -4,7 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { StoreConflictError } from '../ports/table-store';
 import { createLogger } from '../utils/logger';
-import { AppError, DependencyUnavailableError, NotFoundError, RateLimitedError, ValidationError, errorResponse } from './errors';
+import {
+  AppError,
+  DependencyUnavailableError,
+  NotFoundError,
+  RateLimitedError,
+  ValidationError,
+  errorResponse,
+} from './errors';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -22,7 +29,11 @@ const bodyOf = (response: ReturnType<typeof errorResponse>) => ErrorBodySchema.p
 describe('errorResponse', () => {
   it('answers an AppError with its catalogue status, code, message and details', () => {
     const { logger, lines } = capture();
-    const response = errorResponse(new ValidationError('Bad input.', [{ path: 'email', message: 'required' }]), 'cid-1', logger);
+    const response = errorResponse(
+      new ValidationError('Bad input.', [{ path: 'email', message: 'required' }]),
+      'cid-1',
+      logger,
+    );
     expect(response.status).toBe(400);
     expect(bodyOf(response)).toEqual({
       code: 'VALIDATION_FAILED',
@@ -62,7 +73,11 @@ describe('errorResponse', () => {
 
   it('maps transient dependency failures to 503 and logs them', () => {
     const { logger, lines } = capture();
-    const response = errorResponse(Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:6379'), { code: 'ECONNREFUSED' }), 'cid-9', logger);
+    const response = errorResponse(
+      Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:6379'), { code: 'ECONNREFUSED' }),
+      'cid-9',
+      logger,
+    );
     expect(response.status).toBe(503);
     expect(JSON.stringify(response.jsonBody)).not.toContain('10.0.0.5');
     expect(lines[0]).toMatchObject({ level: 'error', correlationId: 'cid-9' });
@@ -72,7 +87,11 @@ describe('errorResponse', () => {
     const { logger, lines } = capture();
     const response = errorResponse(new TypeError('secret internals: cannot read x of undefined'), 'cid-2', logger);
     expect(response.status).toBe(500);
-    expect(bodyOf(response)).toEqual({ code: 'INTERNAL', message: 'Something went wrong on our side.', correlationId: 'cid-2' });
+    expect(bodyOf(response)).toEqual({
+      code: 'INTERNAL',
+      message: 'Something went wrong on our side.',
+      correlationId: 'cid-2',
+    });
     expect(JSON.stringify(response.jsonBody)).not.toContain('internals');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ level: 'error', correlationId: 'cid-2', errorCode: 'INTERNAL' });

@@ -74,7 +74,10 @@ export class RateLimitedError extends AppError {
   override readonly name = 'RateLimitedError';
   constructor(retryAfterSeconds: number, message = 'Too many requests. Try again shortly.') {
     const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
-    super('RATE_LIMITED', message, { details: { retryAfterSeconds: seconds }, headers: { 'Retry-After': String(seconds) } });
+    super('RATE_LIMITED', message, {
+      details: { retryAfterSeconds: seconds },
+      headers: { 'Retry-After': String(seconds) },
+    });
   }
 }
 
@@ -103,7 +106,10 @@ export function toAppError(error: unknown): { appError: AppError; unexpected: bo
   if (error instanceof AppError) return { appError: error, unexpected: false };
   if (error instanceof ZodError) return { appError: validationErrorFromZod(error), unexpected: false };
   if (error instanceof StoreConflictError) {
-    return { appError: new AppError('CONFLICT', 'The record was changed by someone else. Try again.'), unexpected: false };
+    return {
+      appError: new AppError('CONFLICT', 'The record was changed by someone else. Try again.'),
+      unexpected: false,
+    };
   }
   if (classifyTransient(error) !== undefined) {
     return { appError: new DependencyUnavailableError('storage', error), unexpected: true };

@@ -15,8 +15,12 @@ export interface Entity<T extends EntityData = EntityData> {
   readonly data: T;
 }
 
-/** Entity payloads are stored as one JSON property; Azure caps a string property at 64 KiB (UTF-16). */
-export const MAX_ENTITY_BYTES = 60_000;
+/**
+ * Largest entity payload, in UTF-8 bytes of its JSON. The payload is one JSON string property, and Azure caps
+ * a string property at 64 KiB of UTF-16 (32K code units); 30,000 UTF-8 bytes is never more than 30,000 UTF-16
+ * code units, so it always fits.
+ */
+export const MAX_ENTITY_BYTES = 30_000;
 /** Azure caps a transaction at 100 operations. */
 export const MAX_BATCH_OPERATIONS = 100;
 /** Largest page a query returns (Azure's cap per request). */
@@ -45,7 +49,7 @@ export type BatchOperation =
   | { readonly kind: 'insert'; readonly rowKey: string; readonly data: EntityData }
   | { readonly kind: 'upsert'; readonly rowKey: string; readonly data: EntityData }
   | { readonly kind: 'update'; readonly rowKey: string; readonly data: EntityData; readonly etag: string }
-  | { readonly kind: 'delete'; readonly rowKey: string; readonly etag?: string };
+  | { readonly kind: 'delete'; readonly rowKey: string };
 
 /** Why a write was refused. */
 export type ConflictReason = 'exists' | 'etag_mismatch' | 'not_found';
@@ -87,7 +91,11 @@ export interface TableStore {
   upsert(table: string, partitionKey: string, rowKey: string, data: EntityData): Promise<string>;
   /** Deletes the row (if `etag` is given, only that version). Deleting a missing row without an ETag is a no-op. */
   delete(table: string, partitionKey: string, rowKey: string, etag?: string): Promise<void>;
-  /** Applies all operations in one partition atomically; returns an ETag per operation ('' for deletes). */
+  /**
+   * Applies all operations in one partition atomically; returns an ETag per operation ('' for deletes).
+   * A delete in a batch is unconditional; deleting a missing row fails the whole batch with
+   * StoreConflictError('not_found') (Azure's rule, mirrored by SQLite).
+   */
   batch(table: string, partitionKey: string, operations: readonly BatchOperation[]): Promise<string[]>;
   /** Cheap round trip for health checks. */
   ping(): Promise<void>;

@@ -47,7 +47,12 @@ export class HealthService {
       return { ok: true, kind, ms: elapsed(started) };
     } catch (error) {
       this.deps.logger.warn({ err: error, dependency, kind }, 'health check failed');
-      return { ok: false, kind, ms: elapsed(started), error: error instanceof HealthTimeout ? 'timeout' : 'unavailable' };
+      return {
+        ok: false,
+        kind,
+        ms: elapsed(started),
+        error: error instanceof HealthTimeout ? 'timeout' : 'unavailable',
+      };
     } finally {
       clearTimeout(timer);
     }

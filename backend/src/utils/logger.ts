@@ -22,7 +22,10 @@ const REDACT = [
 ];
 
 /** The process logger; child loggers add `correlationId`, `function` etc. */
-export function createLogger(config: Pick<AppConfig, 'logLevel' | 'env'>, destination?: pino.DestinationStream): Logger {
+export function createLogger(
+  config: Pick<AppConfig, 'logLevel' | 'env'>,
+  destination?: pino.DestinationStream,
+): Logger {
   return pino(
     {
       level: config.logLevel,

@@ -270,7 +270,15 @@ describe('Retry-After', () => {
   });
 
   it('falls back to the backoff when Retry-After is missing or unreadable', async () => {
-    for (const headers of [undefined, {}, new Headers(), { 'retry-after': 'soon' }, { 'retry-after': '-5s' }, { 'retry-after': '-5' }, { 'retry-after': '+5' }]) {
+    for (const headers of [
+      undefined,
+      {},
+      new Headers(),
+      { 'retry-after': 'soon' },
+      { 'retry-after': '-5s' },
+      { 'retry-after': '-5' },
+      { 'retry-after': '+5' },
+    ]) {
       const { delays, options } = instant({ random: () => 0.5, baseDelayMs: 100 });
       await retry(failing(httpError(503, headers)).operation, options);
       expect(delays).toEqual([50]);

@@ -202,12 +202,12 @@ export class SqliteTableStore implements TableStore {
     assertKey('partitionKey', partitionKey);
     assertKey('rowKey', rowKey);
     if (etag !== undefined) assertEtag(etag);
-    this.deleteRow(statements, table, partitionKey, rowKey, etag, false);
+    this.deleteRow(statements, table, partitionKey, rowKey, false, etag);
   }
 
   /**
-   * Runs the operations in one immediate transaction; a delete of a missing row fails the batch with
-   * 'not_found', as Azure does.
+   * Runs the operations in one immediate transaction; deletes are unconditional, and a delete of a missing row
+   * fails the batch with 'not_found', as Azure does.
    * @throws StoreConflictError with `operationIndex` (nothing applied); StoreUsageError on a bad batch or after
    * close().
    */
@@ -261,7 +261,7 @@ export class SqliteTableStore implements TableStore {
       case 'update':
         return this.updateRow(statements, table, partitionKey, operation.rowKey, operation.json, operation.etag);
       case 'delete':
-        this.deleteRow(statements, table, partitionKey, operation.rowKey, operation.etag, true);
+        this.deleteRow(statements, table, partitionKey, operation.rowKey, true);
         return '';
     }
   }
@@ -289,13 +289,17 @@ export class SqliteTableStore implements TableStore {
     return etag;
   }
 
+  /**
+   * Deletes the row; with `etag`, only that version (else StoreConflictError 'etag_mismatch' | 'not_found').
+   * Without `etag`, a missing row is a no-op unless `mustExist` (batch deletes), then 'not_found'.
+   */
   private deleteRow(
     statements: TableStatements,
     table: string,
     pk: string,
     rk: string,
-    etag: string | undefined,
     mustExist: boolean,
+    etag?: string,
   ): void {
     if (etag === undefined) {
       const { changes } = statements.delete.run(pk, rk);

@@ -1,9 +1,9 @@
 /**
  * TableStore on Azure Table Storage (Azurite locally and in tests) via @azure/data-tables. Layout: one Azure
  * table per logical table, same name, created on first use; entity = { PartitionKey, RowKey, d } where `d` is
- * JSON.stringify(data): one JSON payload, so both adapters share one payload model and one size limit.
- * Azure caps a string property at 64 KiB of UTF-16 (32K code units, below MAX_ENTITY_BYTES), so JSON longer
- * than 32,000 code units continues in `d1`, `d2`, … and is concatenated back on read. ETags are the service's.
+ * JSON.stringify(data): one JSON payload, so both adapters share one payload model and one size limit
+ * (MAX_ENTITY_BYTES, which always fits Azure's 32K-code-unit string property). ETags are the service's.
+ * Batch deletes are unconditional (the SDK's transaction API sends them with `If-Match: *`).
  * Every call goes through utils/retry (SDK retries are off so the two never multiply); writes that must not
  * apply twice (insert, update, conditional delete, batch) are retried only when the failure proves they
  * were not applied.
@@ -38,12 +38,8 @@ export interface AzureTableStoreOptions {
   readonly connectionString: string;
 }
 
-/** Longest `d`/`dN` chunk in UTF-16 code units; Azure's limit is 32K (64 KiB of UTF-16). */
-const CHUNK_LENGTH = 32_000;
-
-type PayloadProperties = Record<string, string>;
-type AddPolicy = TableClient['pipeline']['addPolicy'];
-type PipelinePolicy = Parameters<AddPolicy>[0];
+/** The stored properties besides the keys: the JSON payload. */
+type PayloadProperties = { d: string };
 
 function errorCodeOf(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
@@ -73,28 +69,17 @@ function failedOperationIndex(error: unknown): number | undefined {
 }
 
 function toAzureEntity(partitionKey: string, rowKey: string, json: string): TableEntity<PayloadProperties> {
-  const entity: TableEntity<PayloadProperties> = { partitionKey, rowKey };
-  let start = 0;
-  for (let index = 0; index === 0 || start < json.length; index++) {
-    let end = Math.min(start + CHUNK_LENGTH, json.length);
-    const lastUnit = json.charCodeAt(end - 1);
-    if (end < json.length && lastUnit >= 0xd800 && lastUnit <= 0xdbff) end--; // keep surrogate pairs whole
-    entity[index === 0 ? 'd' : `d${index}`] = json.slice(start, end);
-    start = end;
-  }
-  return entity;
+  return { partitionKey, rowKey, d: json };
 }
 
 function fromAzureEntity<T extends EntityData>(
   partitionKey: string,
   raw: TableEntityResult<Partial<PayloadProperties>>,
 ): Entity<T> {
-  let json = raw.d ?? '';
-  for (let index = 1; typeof raw[`d${index}`] === 'string'; index++) json += raw[`d${index}`];
-  if (typeof raw.rowKey !== 'string' || json === '') {
+  if (typeof raw.rowKey !== 'string' || typeof raw.d !== 'string' || raw.d === '') {
     throw new Error(`entity in partition ${partitionKey} has no rowKey or no payload property "d"`);
   }
-  return { partitionKey, rowKey: raw.rowKey, etag: raw.etag, data: parseData<T>(json) };
+  return { partitionKey, rowKey: raw.rowKey, etag: raw.etag, data: parseData<T>(raw.d) };
 }
 
 /** True when the SDK can decode `token` (base64 JSON with `nextPartitionKey`); it throws a bare SyntaxError. */
@@ -105,26 +90,6 @@ function isSdkContinuation(token: string): boolean {
   } catch {
     return false;
   }
-}
-
-/**
- * Puts `If-Match: <etag>` on the DELETE sub-requests named by `etags` (operation index → ETag) in a
- * transaction body. The SDK's transaction API drops delete options, so it always sends `If-Match: *`.
- * @throws Error when the body is not shaped as expected (never send an unconditional delete by mistake).
- */
-function withDeleteEtags(body: string, etags: ReadonlyMap<number, string>): string {
-  const boundary = /boundary=(changeset_[\w-]+)/.exec(body)?.[1];
-  if (!boundary) throw new Error('transaction body has no changeset boundary');
-  const parts = body.split(`--${boundary}`);
-  for (const [index, etag] of etags) {
-    const part = parts[index + 1];
-    const ifMatchAny = /^If-Match: \*(?=\r?$)/im;
-    if (part === undefined || !/^DELETE /m.test(part) || !ifMatchAny.test(part)) {
-      throw new Error(`transaction sub-request ${index} is not a DELETE with If-Match: *`);
-    }
-    parts[index + 1] = part.replace(ifMatchAny, () => `If-Match: ${etag}`);
-  }
-  return parts.join(`--${boundary}`);
 }
 
 /**
@@ -149,9 +114,6 @@ export class AzureTableStore implements TableStore {
   private readonly service: TableServiceClient;
   private readonly clients = new Map<string, TableClient>();
   private readonly ready = new Map<string, Promise<void>>();
-  /** Conditional deletes of in-flight transactions, keyed by the abort signal that travels with the request. */
-  private readonly deleteEtags = new WeakMap<object, ReadonlyMap<number, string>>();
-  private readonly deleteEtagPolicy: PipelinePolicy;
   private closed = false;
 
   constructor(
@@ -159,21 +121,12 @@ export class AzureTableStore implements TableStore {
     private readonly clientOptions: TableServiceClientOptions,
   ) {
     this.service = TableServiceClient.fromConnectionString(connectionString, clientOptions);
-    this.deleteEtagPolicy = {
-      name: 'conditionalTransactionDelete',
-      sendRequest: (request, next) => {
-        const etags = request.abortSignal && this.deleteEtags.get(request.abortSignal);
-        if (etags && typeof request.body === 'string') {
-          request.body = withDeleteEtags(request.body, etags);
-          // An earlier policy already set Content-Length from the original body.
-          request.headers.set('Content-Length', String(Buffer.byteLength(request.body, 'utf8')));
-        }
-        return next(request);
-      },
-    };
   }
 
-  /** @throws StoreUsageError on a bad table name or key, or after close(); transport/service errors after retries. */
+  /**
+   * @throws StoreUsageError on a bad table name or key, or after close(); Error when the stored entity has no
+   * payload (written by something else); transport/service errors after retries.
+   */
   async get<T extends EntityData>(table: string, partitionKey: string, rowKey: string): Promise<Entity<T> | undefined> {
     assertKey('partitionKey', partitionKey);
     assertKey('rowKey', rowKey);
@@ -268,7 +221,8 @@ export class AzureTableStore implements TableStore {
   }
 
   /**
-   * One entity-group transaction. A delete of a missing row fails it with 'not_found' (the service's rule).
+   * One entity-group transaction. Deletes are unconditional; a delete of a missing row fails it with
+   * 'not_found' (the service's rule).
    * @throws StoreConflictError with `operationIndex` (nothing applied); StoreUsageError on a bad batch or after
    * close().
    */
@@ -277,14 +231,8 @@ export class AzureTableStore implements TableStore {
     const prepared = prepareBatch(operations);
     const client = await this.clientFor(table);
     const actions = prepared.map((operation) => this.action(partitionKey, operation));
-    const etags = new Map<number, string>();
-    prepared.forEach((operation, index) => {
-      if (operation.kind === 'delete' && operation.etag !== undefined) etags.set(index, operation.etag);
-    });
-    const abortSignal = new AbortController().signal;
-    if (etags.size > 0) this.deleteEtags.set(abortSignal, etags);
     try {
-      const response = await retry(() => client.submitTransaction(actions, { abortSignal }), { idempotent: false });
+      const response = await retry(() => client.submitTransaction(actions), { idempotent: false });
       return prepared.map((operation, index) =>
         operation.kind === 'delete' ? '' : this.etagOf(response.subResponses[index]?.etag),
       );
@@ -368,7 +316,6 @@ export class AzureTableStore implements TableStore {
     if (!client) {
       assertTableName(table);
       client = TableClient.fromConnectionString(this.connectionString, table, this.clientOptions);
-      client.pipeline.addPolicy(this.deleteEtagPolicy);
       this.clients.set(table, client);
     }
     let ready = this.ready.get(table);
