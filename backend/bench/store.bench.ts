@@ -14,8 +14,10 @@ import type { BatchOperation, TableStore } from '../src/ports/table-store';
 import { startAzurite } from '../src/test-support/azurite';
 
 const WORKERS = 8;
-const WARMUP_MS = 500;
-const MEASURE_MS = 4_000;
+/** `--quick` (CI smoke run): short cells, figures not for BENCHMARKS.md. */
+const QUICK = process.argv.includes('--quick');
+const WARMUP_MS = QUICK ? 100 : 500;
+const MEASURE_MS = QUICK ? 500 : 4_000;
 const READ_ROWS = 1_000;
 const CAS_ROWS_PER_WORKER = 16;
 const TABLE = 'bench';
