@@ -1,18 +1,8 @@
 /** Cache facade over MemoryCacheStore on a fake clock: TTL policy, keys, JSON, read-through, limits, claims. */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemoryCacheStore } from '../adapters/memory-cache/memory-cache';
-import type { Clock } from '../ports/clock';
 import { Cache, CACHE_NAMESPACE, CACHE_TTL, attendanceTtlMs, cacheKeys } from './cache';
-
-class FakeClock implements Clock {
-  constructor(private ms = 1_700_000_000_000) {}
-  now(): number {
-    return this.ms;
-  }
-  advance(ms: number): void {
-    this.ms += ms;
-  }
-}
+import { FakeClock } from '../test-support/fake-clock';
 
 const MINUTE = 60_000;
 

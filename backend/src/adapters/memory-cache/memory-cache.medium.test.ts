@@ -1,18 +1,8 @@
 /** MemoryCacheStore: the CacheStore contract on a fake clock, plus exact TTL boundaries and the LRU bound. */
 import { describe, expect, it } from 'vitest';
-import type { Clock } from '../../ports/clock';
 import { describeCacheStoreContract } from '../cache-store.contract';
 import { MemoryCacheStore } from './memory-cache';
-
-class FakeClock implements Clock {
-  constructor(private ms = 1_700_000_000_000) {}
-  now(): number {
-    return this.ms;
-  }
-  advance(ms: number): void {
-    this.ms += ms;
-  }
-}
+import { FakeClock } from '../../test-support/fake-clock';
 
 describeCacheStoreContract('memory', async () => {
   const clock = new FakeClock();

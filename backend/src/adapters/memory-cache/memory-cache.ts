@@ -7,6 +7,7 @@ import { LRUCache } from 'lru-cache';
 import type { CacheStore, WindowCount } from '../../ports/cache-store';
 import type { Clock } from '../../ports/clock';
 import { systemClock } from '../../ports/clock';
+import { wholeTtl } from '../cache-ttl';
 
 export interface MemoryCacheOptions {
   /** Most entries kept; the least recently used goes first. Default 100,000. */
@@ -19,13 +20,6 @@ interface Entry {
   readonly value: string;
   /** Clock time (ms) at which the entry stops existing. */
   readonly expiresAt: number;
-}
-
-/** Same rule as the Redis adapter: a positive, finite TTL, rounded up to whole milliseconds. */
-function wholeTtl(ttlMs: number): number {
-  if (!Number.isFinite(ttlMs) || ttlMs <= 0)
-    throw new RangeError(`cache TTL must be a positive number of ms, got ${ttlMs}`);
-  return Math.ceil(ttlMs);
 }
 
 /**

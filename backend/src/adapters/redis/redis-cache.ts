@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import type { CacheStore, WindowCount } from '../../ports/cache-store';
 import type { RetryOptions } from '../../utils/retry';
 import { retry } from '../../utils/retry';
+import { wholeTtl } from '../cache-ttl';
 
 export interface RedisCacheOptions {
   /** `redis://[[user]:password@]host[:port][/db]`, or `rediss://` for TLS (Azure: port 6380). */
@@ -57,13 +58,6 @@ return { count, ttl }
 /** The script above, registered with `defineCommand` (EVALSHA, falling back to EVAL on NOSCRIPT). */
 interface WindowCommands {
   qrcaIncrementWindow(key: string, windowMs: number): Promise<unknown>;
-}
-
-/** Same rule as the memory adapter: a positive, finite TTL, rounded up to whole milliseconds (PX needs one). */
-function wholeTtl(ttlMs: number): number {
-  if (!Number.isFinite(ttlMs) || ttlMs <= 0)
-    throw new RangeError(`cache TTL must be a positive number of ms, got ${ttlMs}`);
-  return Math.ceil(ttlMs);
 }
 
 /**
