@@ -3,16 +3,27 @@
  * Both hosts (Azure Functions and the local host) get their services from a {@link ServiceRuntime}.
  */
 import { MemoryCacheStore } from './adapters/memory-cache/memory-cache';
+import { DevOutbox } from './adapters/outbox/dev-outbox';
 import { createRedisCacheStore } from './adapters/redis/redis-cache';
 import { createSignalRRealtime, noRealtime } from './adapters/signalr/signalr-realtime';
+import { createSmtpMailer } from './adapters/smtp/smtp-mailer';
 import { openSqliteTableStore } from './adapters/sqlite/sqlite-table-store';
 import { createAzureTableStore } from './adapters/tables/azure-table-store';
 import type { AppConfig } from './config';
 import type { CacheStore } from './ports/cache-store';
 import { systemClock, type Clock } from './ports/clock';
+import type { Mailer, OutboxReader } from './ports/mailer';
 import type { Realtime } from './ports/realtime';
 import type { TableStore } from './ports/table-store';
+import { DeviceRepository } from './repositories/devices.repository';
+import { RevocationRepository } from './repositories/revocations.repository';
+import { TeacherRepository } from './repositories/teachers.repository';
+import { UserRepository } from './repositories/users.repository';
+import { AuthService } from './services/auth.service';
 import { HealthService } from './services/health.service';
+import { OneTimeCodes } from './services/one-time-codes';
+import { SessionTokens } from './services/session-tokens';
+import { TeacherService } from './services/teacher.service';
 import { Cache } from './utils/cache';
 import type { Logger } from './utils/logger';
 
@@ -24,7 +35,12 @@ export interface Services {
   readonly cacheStore: CacheStore;
   readonly cache: Cache;
   readonly realtime: Realtime;
+  readonly mailer: Mailer;
+  /** The development outbox's read side; undefined in production or with SMTP. */
+  readonly outbox?: OutboxReader;
   readonly health: HealthService;
+  readonly auth: AuthService;
+  readonly teachers: TeacherService;
 }
 
 export interface CompositionOptions {
@@ -43,6 +59,12 @@ function openCache(config: AppConfig, clock: Clock): CacheStore {
     : new MemoryCacheStore({ maxEntries: config.cache.maxEntries, clock });
 }
 
+function openMailer(config: AppConfig, clock: Clock): Mailer {
+  return config.mail.kind === 'smtp'
+    ? createSmtpMailer({ url: config.mail.url, from: config.mail.from })
+    : new DevOutbox({ dataDir: config.dataDir, clock });
+}
+
 function openRealtime(config: AppConfig): Realtime {
   return config.realtime.kind === 'signalr'
     ? createSignalRRealtime({ endpoint: config.realtime.endpoint })
@@ -59,15 +81,36 @@ export async function createServices(
   const store = await openStore(config);
   const cacheStore = openCache(config, clock);
   const realtime = openRealtime(config);
+  const mailer = openMailer(config, clock);
+  const cache = new Cache(cacheStore, clock);
+  const teachers = new TeacherService(new TeacherRepository(store), cache, clock);
+  const auth = new AuthService({
+    auth: config.auth,
+    publicUrl: config.publicUrl,
+    cache,
+    clock,
+    mailer,
+    codes: new OneTimeCodes(cache, clock, config.jwtSecret),
+    tokens: new SessionTokens(config.jwtSecret, clock),
+    users: new UserRepository(store, clock),
+    devices: new DeviceRepository(store, clock),
+    revocations: new RevocationRepository(store),
+    teachers,
+  });
   return {
     config,
     logger,
     clock,
     store,
     cacheStore,
-    cache: new Cache(cacheStore, clock),
+    cache,
     realtime,
+    mailer,
+    // The outbox is a development tool: never readable in production (config also requires SMTP there).
+    ...(mailer instanceof DevOutbox && config.env !== 'production' ? { outbox: mailer } : {}),
     health: new HealthService({ store, cache: cacheStore, realtime, logger }),
+    auth,
+    teachers,
   };
 }
 

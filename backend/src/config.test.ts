@@ -15,6 +15,13 @@ afterEach(() => {
 });
 
 const SECRET = 'x'.repeat(40);
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  JWT_SECRET: SECRET,
+  PUBLIC_URL: 'https://attend.example.edu/',
+  SMTP_URL: 'smtps://mailer:pw@smtp.example.edu',
+  TEACHER_EMAIL_DOMAINS: 'example.edu',
+};
 
 function issuesOf(env: NodeJS.ProcessEnv): { key: string; message: string }[] {
   try {
@@ -52,18 +59,25 @@ describe('loadConfig', () => {
 
   it('refuses production without real secrets, naming each missing key', () => {
     const issues = issuesOf({ NODE_ENV: 'production', AzureWebJobsStorage: 'UseDevelopmentStorage=true' });
-    expect(issues.map((i) => i.key).sort()).toEqual(['AzureWebJobsStorage', 'JWT_SECRET', 'PUBLIC_URL']);
-    expect(issuesOf({ NODE_ENV: 'production', JWT_SECRET: SECRET, PUBLIC_URL: 'http://plain.example' })).toEqual([
+    expect(issues.map((i) => i.key).sort()).toEqual([
+      'ADMIN_EMAILS',
+      'AzureWebJobsStorage',
+      'JWT_SECRET',
+      'PUBLIC_URL',
+      'SMTP_URL',
+    ]);
+    expect(issuesOf({ ...PRODUCTION, PUBLIC_URL: 'http://plain.example' })).toEqual([
       { key: 'PUBLIC_URL', message: 'must be https in production' },
     ]);
+    // With platform sign-in no codes are mailed, so SMTP is not needed.
+    expect(loadConfig({ ...PRODUCTION, SMTP_URL: '', AUTH_PROVIDER: 'swa' }, tempDir()).mail).toEqual({
+      kind: 'outbox',
+    });
   });
 
   it('accepts a complete production configuration and never generates a secret there', () => {
     const dir = tempDir();
-    const config = loadConfig(
-      { NODE_ENV: 'production', JWT_SECRET: SECRET, PUBLIC_URL: 'https://attend.example.edu/', DATA_DIR: dir },
-      dir,
-    );
+    const config = loadConfig({ ...PRODUCTION, DATA_DIR: dir }, dir);
     expect(config.jwtSecret).toBe(SECRET);
     expect(config.jwtSecretSource).toBe('env');
     expect(config.publicUrl).toBe('https://attend.example.edu');
@@ -121,6 +135,47 @@ describe('loadConfig', () => {
     expect(issuesOf({ JWT_SECRET: SECRET, AZURE_OPENAI_ENDPOINT: 'https://oai.example' }).map((i) => i.key)).toEqual([
       'AZURE_OPENAI_API_KEY',
     ]);
+  });
+
+  it('reads role and network lists, and reports a bad item by its key', () => {
+    const config = loadConfig(
+      {
+        TEACHER_EMAIL_DOMAINS: 'Example.edu, staff.example.edu',
+        STUDENT_EMAIL_DOMAINS: 'students.example.edu',
+        ADMIN_EMAILS: 'IT@example.edu',
+        TRUSTED_PROXIES: '10.0.0.0/8, 2001:db8::1',
+      },
+      tempDir(),
+    );
+    expect(config.auth).toMatchObject({
+      provider: 'local',
+      teacherDomains: ['example.edu', 'staff.example.edu'],
+      studentDomains: ['students.example.edu'],
+      adminEmails: ['it@example.edu'],
+      defaultDomains: false,
+    });
+    expect(config.trustedProxies).toEqual(['10.0.0.0/8', '2001:db8::1']);
+    expect(config.mail).toEqual({ kind: 'outbox' });
+    const issues = issuesOf({
+      TEACHER_EMAIL_DOMAINS: 'example.edu, not a domain',
+      ADMIN_EMAILS: 'nope',
+      TRUSTED_PROXIES: '10.0.0/8',
+    });
+    expect(issues.map((i) => i.key).sort()).toEqual(['ADMIN_EMAILS', 'TEACHER_EMAIL_DOMAINS', 'TRUSTED_PROXIES']);
+  });
+
+  it('uses the *.test development domains only when nothing is configured outside production', () => {
+    const config = loadConfig({}, tempDir());
+    expect(config.auth).toMatchObject({
+      teacherDomains: ['teacher.test'],
+      studentDomains: ['student.test'],
+      defaultDomains: true,
+    });
+    expect(loadConfig({ ...PRODUCTION }, tempDir()).auth.studentDomains).toEqual([]);
+    expect(loadConfig({ ...PRODUCTION }, tempDir()).mail).toMatchObject({
+      kind: 'smtp',
+      from: 'QR Chain Attendance <no-reply@attend.example.edu>',
+    });
   });
 
   it('treats empty values as unset', () => {

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { isValidCidrOrIp } from './domain/network';
 
 export type StoreConfig =
   { readonly kind: 'sqlite'; readonly file: string } | { readonly kind: 'tables'; readonly connectionString: string };
@@ -15,6 +16,19 @@ export type CacheConfig =
 
 export type RealtimeConfig =
   { readonly kind: 'none' } | { readonly kind: 'signalr'; readonly endpoint: string; readonly accessKey: string };
+
+export type MailConfig =
+  { readonly kind: 'outbox' } | { readonly kind: 'smtp'; readonly url: string; readonly from: string };
+
+export interface AuthConfig {
+  /** `local`: email codes and our session tokens; `swa`: trust Azure Static Web Apps' principal header. */
+  readonly provider: 'local' | 'swa';
+  readonly teacherDomains: readonly string[];
+  readonly studentDomains: readonly string[];
+  readonly adminEmails: readonly string[];
+  /** Whether the domain lists are the development defaults (nothing was configured). */
+  readonly defaultDomains: boolean;
+}
 
 export interface AppConfig {
   readonly env: 'development' | 'production' | 'test';
@@ -33,7 +47,18 @@ export interface AppConfig {
   readonly cache: CacheConfig;
   readonly realtime: RealtimeConfig;
   readonly openai?: { readonly endpoint: string; readonly apiKey: string; readonly deployment: string };
+  readonly auth: AuthConfig;
+  readonly mail: MailConfig;
+  /** Peers (IPs or CIDRs) whose X-Forwarded-For entries are believed, e.g. a reverse proxy in front. */
+  readonly trustedProxies: readonly string[];
 }
+
+/** Used when no domain or admin is configured outside production, so a fresh `npm start` can sign in. */
+export const DEVELOPMENT_AUTH = {
+  teacherDomains: ['teacher.test'],
+  studentDomains: ['student.test'],
+  adminEmails: ['admin@teacher.test'],
+} as const;
 
 /** One bad environment key and why. */
 export interface ConfigIssue {
@@ -72,6 +97,22 @@ const connectionStringParts = (value: string): Map<string, string> =>
       }),
   );
 
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+/** A comma-separated list, trimmed and lower-cased, each item checked by `item`. */
+const list = (item: z.ZodType<string, string>, what: string) =>
+  z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((part) => part.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .pipe(z.array(item, { error: `expected a comma-separated list of ${what}` }));
+
+const CIDR = z.string().refine((v) => isValidCidrOrIp(v), 'expected an IP address or CIDR');
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(7071),
@@ -105,6 +146,13 @@ const EnvSchema = z.object({
   AZURE_OPENAI_ENDPOINT: optional(z.url({ protocol: /^https?$/ })),
   AZURE_OPENAI_API_KEY: optional(z.string()),
   AZURE_OPENAI_DEPLOYMENT: optional(z.string()),
+  AUTH_PROVIDER: z.enum(['local', 'swa']).default('local'),
+  TEACHER_EMAIL_DOMAINS: optional(list(z.string().regex(DOMAIN, 'not a domain name'), 'domains')),
+  STUDENT_EMAIL_DOMAINS: optional(list(z.string().regex(DOMAIN, 'not a domain name'), 'domains')),
+  ADMIN_EMAILS: optional(list(z.email(), 'email addresses')),
+  SMTP_URL: optional(z.url({ protocol: /^smtps?$/, error: 'expected smtp://… or smtps://…' })),
+  MAIL_FROM: optional(z.string().min(3)),
+  TRUSTED_PROXIES: optional(list(CIDR, 'IP addresses or CIDRs')),
 });
 
 type Env = z.infer<typeof EnvSchema>;
@@ -124,6 +172,20 @@ function secretIssues(env: Env): ConfigIssue[] {
         message: 'UseDevelopmentStorage=true is the local emulator; refused in production',
       });
     }
+  }
+  if (env.NODE_ENV === 'production' && env.AUTH_PROVIDER !== 'swa' && !env.SMTP_URL) {
+    issues.push({ key: 'SMTP_URL', message: 'required in production to send sign-in codes (or AUTH_PROVIDER=swa)' });
+  }
+  if (
+    env.NODE_ENV === 'production' &&
+    !env.TEACHER_EMAIL_DOMAINS?.length &&
+    !env.STUDENT_EMAIL_DOMAINS?.length &&
+    !env.ADMIN_EMAILS?.length
+  ) {
+    issues.push({
+      key: 'ADMIN_EMAILS',
+      message: 'set ADMIN_EMAILS, TEACHER_EMAIL_DOMAINS or STUDENT_EMAIL_DOMAINS in production: nobody could sign in',
+    });
   }
   if (env.JWT_SECRET !== undefined && env.JWT_SECRET.length < MIN_SECRET_LENGTH) {
     issues.push({ key: 'JWT_SECRET', message: `too short: at least ${MIN_SECRET_LENGTH} characters` });
@@ -178,12 +240,13 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, cwd = p
   const jwtSecret = env.JWT_SECRET ?? developmentSecret(dataDir);
   const signalr = env.SignalRConnectionString ? connectionStringParts(env.SignalRConnectionString) : undefined;
 
+  const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
   const config: AppConfig = {
     env: env.NODE_ENV,
     port: env.PORT,
     host: env.HOST,
     dataDir,
-    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
+    publicUrl,
     jwtSecret,
     jwtSecretSource,
     logLevel: env.LOG_LEVEL,
@@ -213,8 +276,35 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, cwd = p
           },
         }
       : {}),
+    auth: authConfig(env),
+    mail: mailConfig(env, publicUrl),
+    trustedProxies: env.TRUSTED_PROXIES ?? [],
   };
   return deepFreeze(config);
+}
+
+function authConfig(env: Env): AuthConfig {
+  const configured = Boolean(
+    env.TEACHER_EMAIL_DOMAINS?.length || env.STUDENT_EMAIL_DOMAINS?.length || env.ADMIN_EMAILS?.length,
+  );
+  if (!configured && env.NODE_ENV !== 'production')
+    return { provider: env.AUTH_PROVIDER, ...DEVELOPMENT_AUTH, defaultDomains: true };
+  return {
+    provider: env.AUTH_PROVIDER,
+    teacherDomains: env.TEACHER_EMAIL_DOMAINS ?? [],
+    studentDomains: env.STUDENT_EMAIL_DOMAINS ?? [],
+    adminEmails: env.ADMIN_EMAILS ?? [],
+    defaultDomains: false,
+  };
+}
+
+function mailConfig(env: Env, publicUrl: string): MailConfig {
+  if (!env.SMTP_URL) return { kind: 'outbox' };
+  return {
+    kind: 'smtp',
+    url: env.SMTP_URL,
+    from: env.MAIL_FROM ?? `QR Chain Attendance <no-reply@${new URL(publicUrl).hostname}>`,
+  };
 }
 
 function deepFreeze<T>(value: T): T {
@@ -237,5 +327,9 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     cache: config.cache.kind,
     realtime: config.realtime.kind,
     openai: config.openai ? 'on' : 'off',
+    auth: config.auth.provider,
+    domains: config.auth.defaultDomains ? 'development defaults (*.test)' : 'configured',
+    mail: config.mail.kind,
+    trustedProxies: config.trustedProxies,
   };
 }

@@ -1,4 +1,5 @@
 /** Public surface of the contract package. */
+export * from './auth';
 export * from './errors';
 export * from './health';
 export * from './routes';

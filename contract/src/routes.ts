@@ -3,6 +3,17 @@
  * that may call it. The backend registers exactly these routes; web and sim build URLs from them.
  */
 import type { z } from 'zod';
+import {
+  AddTeacherRequestSchema,
+  AuthCodeRequestSchema,
+  AuthCodeResponseSchema,
+  AuthVerifyRequestSchema,
+  AuthVerifyResponseSchema,
+  MeResponseSchema,
+  OutboxResponseSchema,
+  TeacherEntrySchema,
+  TeacherListResponseSchema,
+} from './auth';
 import { HealthResponseSchema } from './health';
 
 /** Who may call a route: resolved once per request by the backend's auth middleware. */
@@ -28,6 +39,63 @@ export const routes = {
     path: 'health',
     role: 'anonymous',
     response: HealthResponseSchema,
+  },
+  devOutbox: {
+    name: 'devOutbox',
+    method: 'GET',
+    path: 'dev/outbox',
+    role: 'anonymous',
+    response: OutboxResponseSchema,
+  },
+  authCode: {
+    name: 'authCode',
+    method: 'POST',
+    path: 'auth/code',
+    role: 'anonymous',
+    request: AuthCodeRequestSchema,
+    response: AuthCodeResponseSchema,
+  },
+  authVerify: {
+    name: 'authVerify',
+    method: 'POST',
+    path: 'auth/verify',
+    role: 'anonymous',
+    request: AuthVerifyRequestSchema,
+    response: AuthVerifyResponseSchema,
+  },
+  authMe: {
+    name: 'authMe',
+    method: 'GET',
+    path: 'auth/me',
+    role: 'any',
+    response: MeResponseSchema,
+  },
+  authLogout: {
+    name: 'authLogout',
+    method: 'POST',
+    path: 'auth/logout',
+    role: 'any',
+  },
+  adminTeachersList: {
+    name: 'adminTeachersList',
+    method: 'GET',
+    path: 'admin/teachers',
+    role: 'admin',
+    response: TeacherListResponseSchema,
+  },
+  adminTeachersAdd: {
+    name: 'adminTeachersAdd',
+    method: 'POST',
+    path: 'admin/teachers',
+    role: 'admin',
+    request: AddTeacherRequestSchema,
+    response: TeacherEntrySchema,
+  },
+  adminTeachersRemove: {
+    name: 'adminTeachersRemove',
+    method: 'DELETE',
+    path: 'admin/teachers/{email}',
+    role: 'admin',
   },
 } as const satisfies Record<string, RouteDef>;
 

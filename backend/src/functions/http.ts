@@ -7,6 +7,9 @@ import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } fr
 import type { RouteDef } from '@qrca/contract';
 import type { z } from 'zod';
 import type { ServiceRuntime, Services } from '../composition';
+import { clientIpFrom } from '../domain/network';
+import { resolveCaller } from '../middleware/auth';
+import type { Caller } from '../services/auth.service';
 import { AppError, DependencyUnavailableError, errorResponse, validationErrorFromZod } from '../middleware/errors';
 import type { Logger } from '../utils/logger';
 
@@ -14,11 +17,16 @@ import type { Logger } from '../utils/logger';
 export const MAX_BODY_BYTES = 512 * 1024;
 
 type BodyOf<D extends RouteDef> = D extends { request: infer S extends z.ZodType } ? z.infer<S> : unknown;
+type CallerOf<D extends RouteDef> = D['role'] extends 'anonymous' ? undefined : Caller;
 
 export interface RequestContext<D extends RouteDef = RouteDef> {
   readonly request: HttpRequest;
   readonly params: Readonly<Record<string, string>>;
   readonly body: BodyOf<D>;
+  /** Resolved for the route's declared role; undefined on anonymous routes. */
+  readonly caller: CallerOf<D>;
+  /** The client's address (X-Forwarded-For walked past trusted proxies), when known. */
+  readonly clientIp: string | undefined;
   readonly services: Services;
   readonly correlationId: string;
   readonly log: Logger;
@@ -83,8 +91,19 @@ export function toAzureHandler(route: HttpRoute, runtime: ServiceRuntime): HttpH
       const services = await runtime.get().catch((error: unknown) => {
         throw new DependencyUnavailableError('services', error);
       });
+      const caller = await resolveCaller(route.def, request, services.auth, services.config.publicUrl);
       const body = route.def.request ? await readBody(request, route.def.request) : undefined;
-      response = await route.handle({ request, params: request.params, body, services, correlationId, log });
+      const clientIp = clientIpFrom(request.headers.get('x-forwarded-for'), services.config.trustedProxies);
+      response = await route.handle({
+        request,
+        params: request.params,
+        body,
+        caller: caller as Caller,
+        clientIp,
+        services,
+        correlationId,
+        log,
+      });
     } catch (error) {
       response = errorResponse(error, correlationId, log);
     }

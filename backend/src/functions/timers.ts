@@ -17,4 +17,12 @@ export const timerRoutes: readonly TimerRoute[] = [
     schedule: '0 */5 * * * *',
     run: async (services) => services.store.maintain(),
   },
+  {
+    // Revocations of tokens that have expired can never matter again.
+    name: 'purgeRevocations',
+    schedule: '0 17 3 * * *',
+    run: async (services, log) => {
+      log.info({ removed: await services.auth.purgeExpiredRevocations() }, 'expired revocations purged');
+    },
+  },
 ];

@@ -1,29 +1,16 @@
-// The local host over real HTTP with real adapters: routing, errors, web app, health, dependencies, shutdown.
+// The local host over real HTTP with real adapters: routing, errors, web app, health, dependencies.
 import { HealthResponseSchema } from '@qrca/contract';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ServiceRuntime } from '../composition';
-import { loadConfig } from '../config';
-import { createLogger } from '../utils/logger';
-import { installFunctionsCoreShim } from './functions-core-shim';
-import type * as RegisterModule from '../functions/register';
-import type * as HostModule from './host';
-import type { LocalHost } from './host';
+import { startTestHost, type TestHost } from '../test-support/test-host';
 
-const registry = installFunctionsCoreShim();
-const dirs: string[] = [];
-const hosts: LocalHost[] = [];
-let startLocalHost: typeof HostModule.startLocalHost;
-let registerFunctions: typeof RegisterModule.registerFunctions;
+const hosts: TestHost[] = [];
 let webRoot: string;
 
-beforeAll(async () => {
-  ({ startLocalHost } = await import('./host'));
-  ({ registerFunctions } = await import('../functions/register'));
+beforeAll(() => {
   webRoot = mkdtempSync(join(tmpdir(), 'qrca-web-'));
-  dirs.push(webRoot);
   mkdirSync(join(webRoot, 'assets'));
   writeFileSync(join(webRoot, 'index.html'), '<!doctype html><title>QRCA test shell</title>');
   writeFileSync(join(webRoot, 'assets', 'app-abc123.js'), 'console.log(1)');
@@ -31,27 +18,17 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const host of hosts.splice(0)) await host.close();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  rmSync(webRoot, { recursive: true, force: true });
 });
 
-/**
- * Starts a host over the registrations captured so far, with services for `env`. Registrations are
- * module-global (as in Azure), so each host gets its own runtime by swapping the registry's functions.
- */
-async function start(env: NodeJS.ProcessEnv): Promise<LocalHost> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'qrca-host-'));
-  dirs.push(dataDir);
-  const config = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: dataDir, ...env });
-  registry.functions.splice(0);
-  registry.hooks.splice(0);
-  registerFunctions(new ServiceRuntime(config, createLogger(config)));
-  const host = await startLocalHost({ registry, logger: createLogger(config), port: 0, webRoot, shutdownGraceMs: 500 });
+async function start(env: NodeJS.ProcessEnv): Promise<TestHost> {
+  const host = await startTestHost(env, { webRoot, logLevel: 'silent' });
   hosts.push(host);
   return host;
 }
 
 describe('local host on embedded defaults', () => {
-  let host: LocalHost;
+  let host: TestHost;
   beforeAll(async () => {
     host = await start({});
   });
@@ -104,10 +81,6 @@ describe('local host on embedded defaults', () => {
     expect(asset.status).toBe(200);
     expect(asset.headers.get('cache-control')).toContain('immutable');
     expect(index.headers.get('cache-control')).toBe('no-cache');
-  });
-
-  it('schedules the registered timers', () => {
-    expect(host.timers).toContain('storeMaintenance');
   });
 });
 

@@ -128,11 +128,17 @@ function readRawBody(req: IncomingMessage): Promise<Buffer | 'too_large'> {
   });
 }
 
+/**
+ * The request's headers, with the socket's peer appended to X-Forwarded-For as Azure's front end appends the
+ * client's address: the app then believes entries to its left only from configured trusted proxies.
+ */
 function requestHeaders(req: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [key, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(', ') : value;
   }
+  const peer = req.socket.remoteAddress;
+  if (peer) headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${peer}` : peer;
   return headers;
 }
 
@@ -263,7 +269,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     return [{ name: fn.name, job }];
   });
 
-  for (const hook of registry.hooks.filter((h) => h.name === 'appStart')) await hook.callback({ hookData: {} });
+  // Snapshots: registrations made after this host started (tests start several) are not this host's.
+  const hooks = [...registry.hooks];
+  for (const hook of hooks.filter((h) => h.name === 'appStart')) await hook.callback({ hookData: {} });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -286,7 +294,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       await Promise.race([Promise.allSettled([...inFlight]), grace]);
       server.closeAllConnections();
       await stopped;
-      for (const hook of registry.hooks.filter((h) => h.name === 'appTerminate')) {
+      for (const hook of hooks.filter((h) => h.name === 'appTerminate')) {
         await hook.callback({ hookData: {} });
       }
     })());

@@ -49,7 +49,18 @@ async function main(): Promise<void> {
   await runtime.get(); // open the store now: fail at start, not at the first request
   const host = await startLocalHost({ registry, logger, port: config.port, hostname: config.host, webRoot: WEB_ROOT });
   logger.info({ config: describeConfig(config), timers: host.timers }, 'local host started');
-  console.log(`\nQR Chain Attendance is running at ${host.url}  (health: ${host.url}/api/health; Ctrl-C to stop)\n`);
+  console.log(`\nQR Chain Attendance is running at ${host.url}  (health: ${host.url}/api/health; Ctrl-C to stop)`);
+  if (config.mail.kind === 'outbox') {
+    console.log(`Sign-in codes are printed here and listed at ${host.url}/api/dev/outbox (no SMTP_URL set).`);
+  }
+  if (config.auth.defaultDomains) {
+    const { adminEmails, teacherDomains, studentDomains } = config.auth;
+    console.log(
+      `No email domains configured: sign in as ${adminEmails.join(', ')} (admin), anyone@${teacherDomains.join('|')} ` +
+        `(teacher) or anyone@${studentDomains.join('|')} (student).`,
+    );
+  }
+  console.log('');
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

@@ -13,6 +13,8 @@ export const CACHE_NAMESPACE = 'qrca:v1:';
 export const CACHE_TTL = {
   activeSessionMs: 5 * 60_000,
   qrTokenMs: 30_000,
+  /** Role facts (teacher allow-list membership, users): changes made elsewhere show within this. */
+  directoryMs: 5 * 60_000,
   /** Attendance stays cached this long after its session's end (late views, the closing summary). */
   attendanceGraceMs: 30 * 60_000,
   /** Shortest attendance TTL, for sessions that have already ended. */
@@ -42,6 +44,14 @@ export const cacheKeys = {
   attendance: (sessionId: string): CacheKey => key('attendance', sessionId),
   /** A rate-limit counter, e.g. `rate('scan', studentId)`. */
   rate: (scope: string, id: string): CacheKey => key('rate', scope, id),
+  /** Whether an email (by its key) is on the teacher allow-list. */
+  teacherAllowed: (emailKey: string): CacheKey => key('teacher', emailKey),
+  /** Whether a session token (by jti) was revoked. */
+  revoked: (jti: string): CacheKey => key('revoked', jti),
+  /** A user record, by email key (platform sign-in resolves it on every request). */
+  user: (emailKey: string): CacheKey => key('user', emailKey),
+  /** A sign-in code's stored hash, by email key. */
+  signInCode: (emailKey: string): CacheKey => key('otp', emailKey),
   /** A one-time claim, e.g. an idempotency key or a used token: `once('scan', idempotencyKey)`. */
   once: (scope: string, id: string): CacheKey => key('once', scope, id),
 };

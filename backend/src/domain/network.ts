@@ -1,0 +1,78 @@
+/**
+ * IP addresses and networks: validation, CIDR membership and the client address behind proxies.
+ * Pure functions over ipaddr.js; IPv4-mapped IPv6 addresses count as IPv4.
+ */
+import ipaddr from 'ipaddr.js';
+
+type Address = ipaddr.IPv4 | ipaddr.IPv6;
+
+/** Parses an address (without port), folding `::ffff:a.b.c.d` into IPv4; undefined when invalid. */
+export function parseIp(text: string): Address | undefined {
+  // Only dotted quads for IPv4: ipaddr.js would also accept classful shorthands such as `10.1`.
+  const valid = text.includes(':') ? ipaddr.IPv6.isValid(text) : ipaddr.IPv4.isValidFourPartDecimal(text);
+  if (!valid) return undefined;
+  const address = ipaddr.parse(text);
+  return address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress()
+    ? (address as ipaddr.IPv6).toIPv4Address()
+    : address;
+}
+
+/** True for `a.b.c.d`, an IPv6 address, or either with a `/prefix`. */
+export function isValidCidrOrIp(text: string): boolean {
+  if (parseIp(text.split('/')[0] ?? '') === undefined) return false;
+  if (!text.includes('/')) return true;
+  try {
+    ipaddr.parseCIDR(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `ip` lies in any of `networks` (IPs or CIDRs; invalid entries never match). */
+export function ipInNetworks(ip: string, networks: readonly string[]): boolean {
+  const address = parseIp(ip);
+  if (!address) return false;
+  return networks.some((network) => {
+    try {
+      const [range, bits] = network.includes('/') ? ipaddr.parseCIDR(network) : [ipaddr.parse(network), -1];
+      const base =
+        range.kind() === 'ipv6' && (range as ipaddr.IPv6).isIPv4MappedAddress()
+          ? (range as ipaddr.IPv6).toIPv4Address()
+          : range;
+      if (base.kind() !== address.kind()) return false;
+      return bits < 0 ? base.toString() === address.toString() : address.match(base, bits);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Strips a port (`1.2.3.4:80`, `[::1]:443`) from one X-Forwarded-For entry. */
+function withoutPort(entry: string): string {
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(entry);
+  if (bracketed?.[1]) return bracketed[1];
+  return /^\d{1,3}(\.\d{1,3}){3}:\d+$/.test(entry) ? entry.slice(0, entry.lastIndexOf(':')) : entry;
+}
+
+/**
+ * The client's address from an X-Forwarded-For chain whose rightmost entry was appended by the host's own
+ * front end (Azure's, or the local host's, which appends the socket's peer). Walks from the right past
+ * trusted proxies; the first untrusted entry is the client, so entries a client wrote itself are ignored.
+ * Undefined when the chain is empty or its deciding entry is not an address.
+ */
+export function clientIpFrom(
+  forwardedFor: string | null | undefined,
+  trustedProxies: readonly string[],
+): string | undefined {
+  const chain = (forwardedFor ?? '')
+    .split(',')
+    .map((entry) => withoutPort(entry.trim()))
+    .filter(Boolean);
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const address = parseIp(chain[i] ?? '');
+    if (!address) return undefined;
+    if (i === 0 || !ipInNetworks(address.toString(), trustedProxies)) return address.toString();
+  }
+  return undefined;
+}

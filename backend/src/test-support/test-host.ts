@@ -1,0 +1,69 @@
+/**
+ * An in-process local host for HTTP tests: the real registrations, pipeline and adapters (SQLite in a temp
+ * dir unless the env says otherwise), with an optional fake clock and captured logs.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { ServiceRuntime, type Services } from '../composition';
+import { loadConfig } from '../config';
+import type * as RegisterModule from '../functions/register';
+import { installFunctionsCoreShim } from '../local/functions-core-shim';
+import type * as HostModule from '../local/host';
+import type { Clock } from '../ports/clock';
+import { createLogger } from '../utils/logger';
+
+const registry = installFunctionsCoreShim();
+
+export interface TestHost {
+  readonly url: string;
+  readonly services: Services;
+  readonly dataDir: string;
+  /** Every log line written so far, as text (JSON lines). */
+  logs(): string;
+  /** fetch() against the host; `path` starts with `/`. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export interface TestHostOptions {
+  readonly clock?: Clock;
+  readonly webRoot?: string;
+  /** Reuse a data directory (e.g. to restart on the same SQLite file); default a fresh temp dir. */
+  readonly dataDir?: string;
+  readonly logLevel?: 'info' | 'warn' | 'silent';
+}
+
+/** Starts a host on a free port. Close it (it removes its temp dir unless `dataDir` was given). */
+export async function startTestHost(env: NodeJS.ProcessEnv = {}, options: TestHostOptions = {}): Promise<TestHost> {
+  const { registerFunctions } = (await import('../functions/register')) as typeof RegisterModule;
+  const { startLocalHost } = (await import('../local/host')) as typeof HostModule;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'qrca-test-'));
+  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: options.logLevel ?? 'info', ...env });
+  let logs = '';
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logs += chunk.toString();
+      done();
+    },
+  });
+  const logger = createLogger(config, sink);
+  registry.functions.splice(0);
+  registry.hooks.splice(0);
+  const runtime = new ServiceRuntime(config, logger, options.clock ? { clock: options.clock } : {});
+  registerFunctions(runtime);
+  const services = await runtime.get();
+  const host = await startLocalHost({ registry, logger, port: 0, webRoot: options.webRoot, shutdownGraceMs: 500 });
+  return {
+    url: host.url,
+    services,
+    dataDir,
+    logs: () => logs,
+    fetch: (path, init) => fetch(`${host.url}${path}`, init),
+    async close() {
+      await host.close();
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
