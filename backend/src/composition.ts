@@ -19,7 +19,14 @@ import { DeviceRepository } from './repositories/devices.repository';
 import { RevocationRepository } from './repositories/revocations.repository';
 import { TeacherRepository } from './repositories/teachers.repository';
 import { UserRepository } from './repositories/users.repository';
+import { SessionRepository } from './repositories/session.repository';
+import { AttendanceService } from './services/attendance.service';
+import { AuditLog } from './services/audit-log';
 import { AuthService } from './services/auth.service';
+import { ChainService } from './services/chain.service';
+import { ScanService } from './services/scan.service';
+import { SessionService } from './services/session.service';
+import { ValidationService } from './services/validation.service';
 import { HealthService } from './services/health.service';
 import { OneTimeCodes } from './services/one-time-codes';
 import { SessionTokens } from './services/session-tokens';
@@ -41,10 +48,16 @@ export interface Services {
   readonly health: HealthService;
   readonly auth: AuthService;
   readonly teachers: TeacherService;
+  readonly sessions: SessionService;
+  readonly chains: ChainService;
+  readonly scans: ScanService;
+  readonly attendance: AttendanceService;
 }
 
 export interface CompositionOptions {
   readonly clock?: Clock;
+  /** Random source for non-secret choices (chain seeds); tests pass a seeded one. */
+  readonly random?: () => number;
 }
 
 async function openStore(config: AppConfig): Promise<TableStore> {
@@ -84,6 +97,28 @@ export async function createServices(
   const mailer = openMailer(config, clock);
   const cache = new Cache(cacheStore, clock);
   const teachers = new TeacherService(new TeacherRepository(store), cache, clock);
+  const users = new UserRepository(store, clock);
+  const sessionRepository = new SessionRepository(store);
+  const sessions = new SessionService({
+    sessions: sessionRepository,
+    users,
+    teachers,
+    cache,
+    clock,
+    roles: config.auth,
+    publicUrl: config.publicUrl,
+  });
+  const audit = new AuditLog();
+  const chains = new ChainService({
+    sessions: sessionRepository,
+    sessionService: sessions,
+    audit,
+    cache,
+    clock,
+    random: options.random ?? Math.random,
+    config: config.chains,
+    secret: config.jwtSecret,
+  });
   const auth = new AuthService({
     auth: config.auth,
     publicUrl: config.publicUrl,
@@ -92,7 +127,7 @@ export async function createServices(
     mailer,
     codes: new OneTimeCodes(cache, clock, config.jwtSecret),
     tokens: new SessionTokens(config.jwtSecret, clock),
-    users: new UserRepository(store, clock),
+    users,
     devices: new DeviceRepository(store, clock),
     revocations: new RevocationRepository(store),
     teachers,
@@ -111,6 +146,17 @@ export async function createServices(
     health: new HealthService({ store, cache: cacheStore, realtime, logger }),
     auth,
     teachers,
+    sessions,
+    chains,
+    scans: new ScanService({
+      sessions: sessionRepository,
+      sessionService: sessions,
+      chains,
+      validation: new ValidationService(cache),
+      audit,
+      clock,
+    }),
+    attendance: new AttendanceService({ sessions: sessionRepository, sessionService: sessions, chains }),
   };
 }
 

@@ -30,6 +30,18 @@ export interface AuthConfig {
   readonly defaultDomains: boolean;
 }
 
+/** Chain baton rules (PRODUCT §4.1), adjustable per deployment. */
+export interface ChainConfig {
+  /** The holder's code rotates every this many seconds. */
+  readonly rotationSeconds: number;
+  /** Steps before the current one that are still accepted (1 = current + previous). */
+  readonly acceptPreviousSteps: number;
+  /** A chain without a hand-off for this long is stalled. */
+  readonly stallSeconds: number;
+  /** Hand stalled chains to another eligible online student automatically. */
+  readonly autoReseed: boolean;
+}
+
 export interface AppConfig {
   readonly env: 'development' | 'production' | 'test';
   readonly port: number;
@@ -51,6 +63,7 @@ export interface AppConfig {
   readonly mail: MailConfig;
   /** Peers (IPs or CIDRs) whose X-Forwarded-For entries are believed, e.g. a reverse proxy in front. */
   readonly trustedProxies: readonly string[];
+  readonly chains: ChainConfig;
 }
 
 /** Used when no domain or admin is configured outside production, so a fresh `npm start` can sign in. */
@@ -153,6 +166,10 @@ const EnvSchema = z.object({
   SMTP_URL: optional(z.url({ protocol: /^smtps?$/, error: 'expected smtp://… or smtps://…' })),
   MAIL_FROM: optional(z.string().min(3)),
   TRUSTED_PROXIES: optional(list(CIDR, 'IP addresses or CIDRs')),
+  CHAIN_ROTATION_SECONDS: z.coerce.number().int().min(2).max(60).default(5),
+  CHAIN_ACCEPT_PREVIOUS_STEPS: z.coerce.number().int().min(0).max(5).default(1),
+  CHAIN_STALL_SECONDS: z.coerce.number().int().min(10).max(3_600).default(60),
+  CHAIN_AUTO_RESEED: z.enum(['true', 'false']).default('true'),
 });
 
 type Env = z.infer<typeof EnvSchema>;
@@ -279,6 +296,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, cwd = p
     auth: authConfig(env),
     mail: mailConfig(env, publicUrl),
     trustedProxies: env.TRUSTED_PROXIES ?? [],
+    chains: {
+      rotationSeconds: env.CHAIN_ROTATION_SECONDS,
+      acceptPreviousSteps: env.CHAIN_ACCEPT_PREVIOUS_STEPS,
+      stallSeconds: env.CHAIN_STALL_SECONDS,
+      autoReseed: env.CHAIN_AUTO_RESEED === 'true',
+    },
   };
   return deepFreeze(config);
 }

@@ -3,3 +3,5 @@ export * from './auth';
 export * from './errors';
 export * from './health';
 export * from './routes';
+export * from './sessions';
+export * from './wire';

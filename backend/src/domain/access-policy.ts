@@ -9,11 +9,24 @@ import { ForbiddenError, NotFoundError } from '../middleware/errors';
 export type Relation = 'self' | 'owner' | 'co_teacher' | 'joined' | 'anyone';
 
 /** `<resource>:<verb>`; every resource has a `:read`. */
-export type Action = 'account:read' | 'account:logout' | 'teachers:read' | 'teachers:write';
+export type Action =
+  | 'account:read'
+  | 'account:logout'
+  | 'teachers:read'
+  | 'teachers:write'
+  | 'session:read'
+  | 'session:write'
+  | 'session:delete'
+  | 'session:share'
+  | 'session:join'
+  | 'session:attend'
+  | 'events:read';
 
 type Resource = Action extends `${infer R}:${string}` ? R : never;
 
 const everyoneSelf = { student: ['self'], teacher: ['self'], admin: ['self'] } as const;
+const runners = { teacher: ['owner', 'co_teacher'], admin: ['owner', 'co_teacher'] } as const;
+const owners = { teacher: ['owner'], admin: ['owner'] } as const;
 
 export type PermissionTable = Readonly<Record<Action, Partial<Record<Role, readonly Relation[]>>>>;
 
@@ -23,6 +36,17 @@ export const permissions: PermissionTable = {
   'account:logout': everyoneSelf,
   'teachers:read': { admin: ['anyone'] },
   'teachers:write': { admin: ['anyone'] },
+  'session:read': { ...runners, student: ['joined'] },
+  /** Change settings, roster, start/end, run chains. */
+  'session:write': runners,
+  'session:delete': owners,
+  /** Add or remove co-teachers. */
+  'session:share': owners,
+  /** Join with the session's join code (checked by the service). */
+  'session:join': { student: ['anyone'] },
+  /** Heartbeat, own status and hold, scans. */
+  'session:attend': { student: ['joined'] },
+  'events:read': runners,
 };
 
 /** The identity a check is about. */

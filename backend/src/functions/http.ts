@@ -35,11 +35,17 @@ export interface RequestContext<D extends RouteDef = RouteDef> {
 export interface HttpRoute<D extends RouteDef = RouteDef> {
   readonly def: D;
   readonly handle: (ctx: RequestContext<D>) => Promise<HttpResponseInit>;
+  /** Also accept a `text/csv` body, turned into the JSON shape the route's schema validates. */
+  readonly fromCsv?: (text: string) => unknown;
 }
 
 /** Pairs a contract route with its handler. */
-export function defineRoute<D extends RouteDef>(def: D, handle: HttpRoute<D>['handle']): HttpRoute<D> {
-  return { def, handle };
+export function defineRoute<D extends RouteDef>(
+  def: D,
+  handle: HttpRoute<D>['handle'],
+  options: { fromCsv?: (text: string) => unknown } = {},
+): HttpRoute<D> {
+  return { def, handle, ...options };
 }
 
 const SAFE_CORRELATION_ID = /^[A-Za-z0-9._-]{8,64}$/;
@@ -56,14 +62,20 @@ const BASE_HEADERS = {
   'Referrer-Policy': 'no-referrer',
 };
 
-/** Reads and validates a JSON body against `schema`. @throws AppError 413/415/400. */
-async function readBody(request: HttpRequest, schema: z.ZodType): Promise<unknown> {
+/** Reads and validates a JSON (or, where the route allows, CSV) body against `schema`. @throws AppError 413/415/400. */
+async function readBody(
+  request: HttpRequest,
+  schema: z.ZodType,
+  fromCsv?: (text: string) => unknown,
+): Promise<unknown> {
   const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > MAX_BODY_BYTES)
+  if (declared > MAX_BODY_BYTES) {
     throw new AppError('PAYLOAD_TOO_LARGE', `The body is larger than ${MAX_BODY_BYTES} bytes.`);
+  }
   const type = request.headers.get('content-type') ?? '';
-  if (!/^application\/json\b/i.test(type)) {
-    throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json.');
+  const csv = fromCsv !== undefined && /^text\/csv\b/i.test(type);
+  if (!csv && !/^application\/json\b/i.test(type)) {
+    throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Send the body as application/json${fromCsv ? ' or text/csv' : ''}.`);
   }
   const text = await request.text();
   if (Buffer.byteLength(text) > MAX_BODY_BYTES) {
@@ -71,9 +83,9 @@ async function readBody(request: HttpRequest, schema: z.ZodType): Promise<unknow
   }
   let json: unknown;
   try {
-    json = text === '' ? undefined : JSON.parse(text);
+    json = text === '' ? undefined : csv && fromCsv ? fromCsv(text) : JSON.parse(text);
   } catch {
-    throw new AppError('VALIDATION_FAILED', 'The body is not valid JSON.');
+    throw new AppError('VALIDATION_FAILED', `The body is not valid ${csv ? 'CSV' : 'JSON'}.`);
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) throw validationErrorFromZod(parsed.error);
@@ -92,7 +104,7 @@ export function toAzureHandler(route: HttpRoute, runtime: ServiceRuntime): HttpH
         throw new DependencyUnavailableError('services', error);
       });
       const caller = await resolveCaller(route.def, request, services.auth, services.config.publicUrl);
-      const body = route.def.request ? await readBody(request, route.def.request) : undefined;
+      const body = route.def.request ? await readBody(request, route.def.request, route.fromCsv) : undefined;
       const clientIp = clientIpFrom(request.headers.get('x-forwarded-for'), services.config.trustedProxies);
       response = await route.handle({
         request,

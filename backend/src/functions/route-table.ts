@@ -1,9 +1,11 @@
 /** The backend's route table: every contract route with its handler, and every timer. */
 import { adminRoutes } from './admin.routes';
 import { authRoutes } from './auth.routes';
+import { chainRoutes } from './chain.routes';
 import { devRoutes } from './dev.routes';
 import type { HttpRoute } from './http';
 import { healthRoutes } from './health.routes';
+import { sessionRoutes } from './session.routes';
 import { timerRoutes, type TimerRoute } from './timers';
 
 export const httpRoutes: readonly HttpRoute[] = [
@@ -11,6 +13,8 @@ export const httpRoutes: readonly HttpRoute[] = [
   ...devRoutes,
   ...authRoutes,
   ...adminRoutes,
+  ...sessionRoutes,
+  ...chainRoutes,
 ] as HttpRoute[];
 
 export const timers: readonly TimerRoute[] = timerRoutes;

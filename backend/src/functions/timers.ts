@@ -18,6 +18,15 @@ export const timerRoutes: readonly TimerRoute[] = [
     run: async (services) => services.store.maintain(),
   },
   {
+    // Starts sessions at their start time, ends them 30 min after their end, and sweeps stalled chains.
+    name: 'sessionClock',
+    schedule: '*/10 * * * * *',
+    run: async (services, log) => {
+      const summary = await services.sessions.tick(services.chains);
+      if (summary.started + summary.ended > 0) log.info(summary, 'session clock');
+    },
+  },
+  {
     // Revocations of tokens that have expired can never matter again.
     name: 'purgeRevocations',
     schedule: '0 17 3 * * *',

@@ -43,7 +43,7 @@ function assertSameOrigin(request: HttpRequest, publicUrl: string): void {
   const ours = [new URL(publicUrl).origin, new URL(request.url).origin];
   if (!origin || !ours.includes(origin)) throw new ForbiddenError('Cross-site request refused.');
   const hasBody = Number(request.headers.get('content-length') ?? '0') > 0 || request.headers.has('transfer-encoding');
-  if (hasBody && !/^application\/json\b/i.test(request.headers.get('content-type') ?? '')) {
+  if (hasBody && !/^(application\/json|text\/csv)\b/i.test(request.headers.get('content-type') ?? '')) {
     throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json.');
   }
 }

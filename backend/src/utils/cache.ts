@@ -40,6 +40,10 @@ export const cacheKeys = {
   session: (sessionId: string): CacheKey => key('session', sessionId),
   /** One rotating QR token of a session. */
   qrToken: (sessionId: string, tokenId: string): CacheKey => key('qr', sessionId, tokenId),
+  /** Presence of a student in a session (heartbeat). */
+  online: (sessionId: string, studentId: string): CacheKey => key('online', sessionId, studentId),
+  /** A chain row with its ETag (the hand-off's compare-and-swap target). */
+  chain: (sessionId: string, chainId: string): CacheKey => key('chain', sessionId, chainId),
   /** A session's attendance list. */
   attendance: (sessionId: string): CacheKey => key('attendance', sessionId),
   /** A rate-limit counter, e.g. `rate('scan', studentId)`. */

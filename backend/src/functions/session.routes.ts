@@ -1,0 +1,73 @@
+/** Sessions: create, list, read, change, start, end, delete; roster; co-teachers; join; heartbeat. */
+import { EmailSchema, routes } from '@qrca/contract';
+import { parse } from 'csv-parse/sync';
+import { validationErrorFromZod } from '../middleware/errors';
+import { defineRoute } from './http';
+
+/** Roster CSV: every cell that looks like an email, in order (header rows and names are ignored). */
+export function rosterFromCsv(text: string): { entries: string[] } {
+  const rows = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true, trim: true }) as string[][];
+  return { entries: rows.flat().filter((cell) => cell.includes('@')) };
+}
+
+export const sessionRoutes = [
+  defineRoute(routes.sessionsCreate, async ({ caller, body, services }) => ({
+    status: 201,
+    jsonBody: await services.sessions.createSession(caller, body),
+  })),
+
+  defineRoute(routes.sessionsList, async ({ caller, services }) => ({
+    jsonBody: { sessions: await services.sessions.listSessions(caller) },
+  })),
+
+  defineRoute(routes.sessionsGet, async ({ caller, params, services }) => ({
+    jsonBody: await services.sessions.getSession(caller, params.id ?? ''),
+  })),
+
+  defineRoute(routes.sessionsUpdate, async ({ caller, params, body, services }) => ({
+    jsonBody: await services.sessions.updateSession(caller, params.id ?? '', body),
+  })),
+
+  defineRoute(routes.sessionsStart, async ({ caller, params, services }) => ({
+    jsonBody: await services.sessions.startSession(caller, params.id ?? ''),
+  })),
+
+  defineRoute(routes.sessionsEnd, async ({ caller, params, services }) => {
+    const session = await services.sessions.endSession(caller, params.id ?? '');
+    await services.chains.closeAll(session.id);
+    return { jsonBody: session };
+  }),
+
+  defineRoute(routes.sessionsDelete, async ({ caller, params, services }) => {
+    await services.sessions.deleteSession(caller, params.id ?? '');
+    return { status: 204 };
+  }),
+
+  defineRoute(
+    routes.rosterPut,
+    async ({ caller, params, body, services }) => ({
+      jsonBody: await services.sessions.putRoster(caller, params.id ?? '', body.entries),
+    }),
+    { fromCsv: rosterFromCsv },
+  ),
+
+  defineRoute(routes.coTeachersAdd, async ({ caller, params, body, services }) => ({
+    jsonBody: await services.sessions.addCoTeacher(caller, params.id ?? '', body.email),
+  })),
+
+  defineRoute(routes.coTeachersRemove, async ({ caller, params, services }) => {
+    const email = EmailSchema.safeParse(params.email);
+    if (!email.success) throw validationErrorFromZod(email.error, 'That is not an email address.');
+    await services.sessions.removeCoTeacher(caller, params.id ?? '', email.data);
+    return { status: 204 };
+  }),
+
+  defineRoute(routes.sessionsJoin, async ({ caller, params, body, services }) => ({
+    jsonBody: await services.sessions.joinSession(caller, params.id ?? '', body.joinCode),
+  })),
+
+  defineRoute(routes.sessionsHeartbeat, async ({ caller, params, services }) => {
+    await services.sessions.heartbeat(caller, params.id ?? '');
+    return { status: 204 };
+  }),
+];

@@ -1,0 +1,16 @@
+/** What teachers see of a chain: who holds it (by email), how long it is, how fresh. Never its secret. */
+import type { Chain } from '@qrca/contract';
+import type { ChainRecord } from '../repositories/session.repository';
+
+export function presentChain(chain: ChainRecord, holderName: string | null): Chain {
+  return {
+    chainId: chain.chainId,
+    phase: chain.phase,
+    seq: chain.seq,
+    holderId: chain.holderId,
+    holderName,
+    length: chain.length,
+    lastHandoffAt: chain.lastHandoffAt,
+    state: chain.state,
+  };
+}

@@ -1,0 +1,257 @@
+/**
+ * Everything about one session lives in one partition of table `Sessions` (PK = session id), so a hand-off —
+ * chain row, both attendance rows, the audit event and the idempotency record — commits in one batch:
+ *   RK `meta`                      the session (SessionRecord)
+ *   RK `att:<studentId>`           one attendance row per student (AttendanceRecord)
+ *   RK `chain:<chainId>`           one row per chain, the compare-and-swap target (ChainRecord)
+ *   RK `roster:<emailKey>`         roster entries (RosterRecord)
+ *   RK `evt:<ms, 13 digits>:<id>`  the append-only audit log, in time order (AuditEvent)
+ *   RK `scan:<studentId>:<scanId>` the first answer to a scan attempt, for idempotent retries (ScanRecord)
+ * Table `SessionIndex` (PK = `user:<userId>`, RK = `<startAt>|<sessionId>`) lists a person's sessions;
+ * table `SessionClock` (PK `scheduled`, RK `<startAt ms>|<id>`; PK `active`, RK id) drives the timers.
+ */
+import type { AuditEvent, Constraints } from '@qrca/contract';
+import type { BatchOperation, Entity, TableStore } from '../ports/table-store';
+
+const TABLE = 'Sessions';
+const INDEX = 'SessionIndex';
+const CLOCK = 'SessionClock';
+const PAGE = 1000;
+
+export const rowKeys = {
+  meta: 'meta',
+  attendance: (studentId: string) => `att:${studentId}`,
+  chain: (chainId: string) => `chain:${chainId}`,
+  roster: (emailKey: string) => `roster:${emailKey}`,
+  event: (atMs: number, id: string) => `evt:${String(atMs).padStart(13, '0')}:${id}`,
+  scan: (studentId: string, scanId: string) => `scan:${studentId}:${scanId}`,
+} as const;
+
+export interface SessionRecord {
+  readonly id: string;
+  readonly title: string;
+  readonly ownerId: string;
+  readonly ownerEmail: string;
+  readonly coTeachers: readonly { readonly userId: string; readonly email: string }[];
+  readonly status: 'scheduled' | 'active' | 'ended';
+  readonly startAt: string;
+  readonly endAt: string;
+  readonly lateCutoffMinutes: number;
+  readonly exitWindowMinutes: number;
+  readonly entryMethod: 'chain' | 'projector' | 'both';
+  readonly joinCode: string;
+  readonly rosterMode: 'strict' | 'flag';
+  readonly rosterCount: number;
+  readonly constraints: Constraints;
+  readonly earlyLeaveOpen: boolean;
+  readonly createdAt: string;
+  readonly startedAt: string | null;
+  readonly endedAt: string | null;
+  readonly [key: string]: unknown;
+}
+
+export interface AttendanceRecord {
+  readonly studentId: string;
+  readonly email: string;
+  readonly joinedAt: string | null;
+  readonly onRoster: boolean;
+  readonly entry: 'on_time' | 'late' | null;
+  readonly entryAt: string | null;
+  readonly entryMethod: 'chain' | 'teacher_close' | 'projector' | null;
+  readonly entryVerifiedBy: string | null;
+  readonly exitVerified: boolean;
+  readonly exitAt: string | null;
+  readonly earlyLeaveAt: string | null;
+  /** The chain this student holds now, if any. */
+  readonly holding: { readonly chainId: string; readonly phase: 'entry' | 'exit' } | null;
+  readonly flags: readonly string[];
+  readonly [key: string]: unknown;
+}
+
+export interface ChainRecord {
+  readonly chainId: string;
+  readonly phase: 'entry' | 'exit';
+  readonly seq: number;
+  /** The current holder; on a closed chain, the last holder (who may still await verification). */
+  readonly holderId: string;
+  /** Per-hold random value; the hold secret is derived from it with a server key, never stored. */
+  readonly nonce: string;
+  readonly state: 'active' | 'stalled' | 'closed';
+  /** Hand-offs so far. */
+  readonly length: number;
+  readonly startedAt: string;
+  readonly lastHandoffAt: string;
+  /** When the current holder got the baton. */
+  readonly issuedAt: string;
+  readonly [key: string]: unknown;
+}
+
+export interface RosterRecord {
+  readonly email: string;
+  readonly studentId: string;
+  readonly [key: string]: unknown;
+}
+
+/** The first answer to a scan attempt: a success body or an error. */
+export interface ScanRecord {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly error?: { readonly code: string; readonly message: string; readonly details?: Record<string, unknown> };
+  readonly [key: string]: unknown;
+}
+
+export type Stored<T> = Entity<T & Record<string, unknown>>;
+
+/** Index rows: which sessions a person owns, co-teaches or joined. */
+export interface IndexRecord {
+  readonly sessionId: string;
+  readonly relation: 'owner' | 'co_teacher' | 'student';
+  readonly [key: string]: unknown;
+}
+
+export class SessionRepository {
+  constructor(private readonly store: TableStore) {}
+
+  getMeta(sessionId: string): Promise<Stored<SessionRecord> | undefined> {
+    return this.store.get<SessionRecord>(TABLE, sessionId, rowKeys.meta);
+  }
+
+  getAttendance(sessionId: string, studentId: string): Promise<Stored<AttendanceRecord> | undefined> {
+    return this.store.get<AttendanceRecord>(TABLE, sessionId, rowKeys.attendance(studentId));
+  }
+
+  getChain(sessionId: string, chainId: string): Promise<Stored<ChainRecord> | undefined> {
+    return this.store.get<ChainRecord>(TABLE, sessionId, rowKeys.chain(chainId));
+  }
+
+  getRosterEntry(sessionId: string, emailKey: string): Promise<Stored<RosterRecord> | undefined> {
+    return this.store.get<RosterRecord>(TABLE, sessionId, rowKeys.roster(emailKey));
+  }
+
+  getScan(sessionId: string, studentId: string, scanId: string): Promise<Stored<ScanRecord> | undefined> {
+    return this.store.get<ScanRecord>(TABLE, sessionId, rowKeys.scan(studentId, scanId));
+  }
+
+  /** Every row with this RK prefix (attendance, chains, roster), following continuations. */
+  async listByPrefix<T>(sessionId: string, prefix: 'att:' | 'chain:' | 'roster:'): Promise<Stored<T>[]> {
+    const rows: Stored<T>[] = [];
+    let continuation: string | undefined;
+    do {
+      const page = await this.store.query<T & Record<string, unknown>>(TABLE, sessionId, {
+        prefix,
+        continuation,
+        limit: PAGE,
+      });
+      rows.push(...page.items);
+      continuation = page.continuation;
+    } while (continuation);
+    return rows;
+  }
+
+  /** One page of the audit log, oldest first. */
+  async events(
+    sessionId: string,
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ events: AuditEvent[]; cursor: string | null }> {
+    const page = await this.store.query<AuditEvent & Record<string, unknown>>(TABLE, sessionId, {
+      prefix: 'evt:',
+      limit,
+      ...(cursor ? { continuation: cursor } : {}),
+    });
+    return { events: page.items.map((item) => item.data), cursor: page.continuation ?? null };
+  }
+
+  /** Same-partition batch of operations on this session (atomic). @throws StoreConflictError */
+  batch(sessionId: string, operations: readonly BatchOperation[]): Promise<string[]> {
+    return this.store.batch(TABLE, sessionId, operations);
+  }
+
+  /** Applies many operations in batches of 100 (not atomic across batches). */
+  async batchAll(sessionId: string, operations: readonly BatchOperation[]): Promise<void> {
+    for (let i = 0; i < operations.length; i += 100)
+      await this.store.batch(TABLE, sessionId, operations.slice(i, i + 100));
+  }
+
+  insertMeta(record: SessionRecord): Promise<string> {
+    return this.store.insert(TABLE, record.id, rowKeys.meta, record);
+  }
+
+  /** @throws StoreConflictError('etag_mismatch' | 'not_found') */
+  updateMeta(record: SessionRecord, etag: string): Promise<string> {
+    return this.store.update(TABLE, record.id, rowKeys.meta, record, etag);
+  }
+
+  /** Deletes every row of the session. */
+  async deletePartition(sessionId: string): Promise<void> {
+    for (;;) {
+      const page = await this.store.query(TABLE, sessionId, { limit: 100 });
+      if (page.items.length === 0) return;
+      await this.store.batch(
+        TABLE,
+        sessionId,
+        page.items.map((item) => ({ kind: 'delete', rowKey: item.rowKey })),
+      );
+    }
+  }
+
+  // --- index of a person's sessions ---
+
+  async addToIndex(userId: string, startAt: string, record: IndexRecord): Promise<void> {
+    await this.store.upsert(INDEX, `user:${userId}`, `${startAt}|${record.sessionId}`, record);
+  }
+
+  async removeFromIndex(userId: string, startAt: string, sessionId: string): Promise<void> {
+    await this.store.delete(INDEX, `user:${userId}`, `${startAt}|${sessionId}`);
+  }
+
+  /** The person's index rows, by start time. */
+  async listIndex(userId: string): Promise<{ rowKey: string; data: IndexRecord }[]> {
+    const rows: { rowKey: string; data: IndexRecord }[] = [];
+    let continuation: string | undefined;
+    do {
+      const page = await this.store.query<IndexRecord>(INDEX, `user:${userId}`, { continuation });
+      rows.push(...page.items.map((item) => ({ rowKey: item.rowKey, data: item.data })));
+      continuation = page.continuation;
+    } while (continuation);
+    return rows;
+  }
+
+  // --- the clock the timers read ---
+
+  async scheduleStart(sessionId: string, startAtMs: number): Promise<void> {
+    await this.store.upsert(CLOCK, 'scheduled', `${String(startAtMs).padStart(13, '0')}|${sessionId}`, { sessionId });
+  }
+
+  async unscheduleStart(sessionId: string, startAtMs: number): Promise<void> {
+    await this.store.delete(CLOCK, 'scheduled', `${String(startAtMs).padStart(13, '0')}|${sessionId}`);
+  }
+
+  /** Sessions whose start time is at or before `nowMs`. */
+  async dueToStart(nowMs: number): Promise<string[]> {
+    const page = await this.store.query<{ sessionId: string }>(CLOCK, 'scheduled', {
+      below: `${String(nowMs + 1).padStart(13, '0')}|`,
+      limit: 500,
+    });
+    return page.items.map((item) => item.data.sessionId);
+  }
+
+  async markActive(sessionId: string): Promise<void> {
+    await this.store.upsert(CLOCK, 'active', sessionId, { sessionId });
+  }
+
+  async unmarkActive(sessionId: string): Promise<void> {
+    await this.store.delete(CLOCK, 'active', sessionId);
+  }
+
+  async activeSessions(): Promise<string[]> {
+    const ids: string[] = [];
+    let continuation: string | undefined;
+    do {
+      const page = await this.store.query<{ sessionId: string }>(CLOCK, 'active', { continuation });
+      ids.push(...page.items.map((item) => item.data.sessionId));
+      continuation = page.continuation;
+    } while (continuation);
+    return ids;
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * ScanService: one scan attempt from end to end — idempotent replay by scan id, validation (rate limits,
+ * network, geofence), the flow for the payload (chain hand-off), and exactly one audit event per attempt.
+ */
+import { parseQr, type ErrorCode, type ScanRequest, type ScanResponse } from '@qrca/contract';
+import { AppError, NotFoundError } from '../middleware/errors';
+import type { Clock } from '../ports/clock';
+import { StoreConflictError, type BatchOperation } from '../ports/table-store';
+import {
+  rowKeys,
+  type AttendanceRecord,
+  type ChainRecord,
+  type ScanRecord,
+  type SessionRepository,
+} from '../repositories/session.repository';
+import type { AuditLog, ScanEventFields } from './audit-log';
+import type { Caller } from './auth.service';
+import type { ChainService } from './chain.service';
+import type { SessionService } from './session.service';
+import type { ScanOrigin, ValidationService } from './validation.service';
+
+/** Refusals that depend on the moment, not on the attempt: a retry is a new attempt, so no answer is kept. */
+const TRANSIENT: ReadonlySet<ErrorCode> = new Set(['RATE_LIMITED', 'DEPENDENCY_UNAVAILABLE', 'CONFLICT']);
+
+export interface ScanDependencies {
+  readonly sessions: SessionRepository;
+  readonly sessionService: SessionService;
+  readonly chains: ChainService;
+  readonly validation: ValidationService;
+  readonly audit: AuditLog;
+  readonly clock: Clock;
+}
+
+export class ScanService {
+  constructor(private readonly deps: ScanDependencies) {}
+
+  /**
+   * Handles one scan. A retry with the same scan id returns the first answer and changes nothing.
+   * @throws NotFoundError (unknown session, not joined); AppError with the refusal's code.
+   */
+  async scan(caller: Caller, sessionId: string, input: ScanRequest, origin: ScanOrigin): Promise<ScanResponse> {
+    const { sessions, sessionService, validation, audit, clock } = this.deps;
+    const prior = await sessions.getScan(sessionId, caller.id, input.scanId);
+    if (prior) return this.replay(caller, sessionId, prior.data);
+    const { session } = await sessionService.access(caller, sessionId, 'session:attend');
+    const now = clock.now();
+    const qr = parseQr(input.payload);
+    const evaluation = await validation.evaluateScan(caller.id, session, input, origin);
+    const fields: ScanEventFields = {
+      flow: qr?.kind ?? 'unknown',
+      ...(qr?.kind === 'chain' ? { chainId: qr.chainId, seq: qr.seq } : {}),
+      outcome: 'accepted',
+      ...(input.device ? { deviceId: input.device.id } : {}),
+      ...(origin.clientIp ? { ip: origin.clientIp } : {}),
+      ...(origin.userAgent ? { userAgent: origin.userAgent } : {}),
+      network: evaluation.verdicts.network,
+      geofence: evaluation.verdicts.geofence,
+      ...(evaluation.verdicts.distanceBand ? { distanceBand: evaluation.verdicts.distanceBand } : {}),
+    };
+    try {
+      if (evaluation.refusal) throw evaluation.refusal;
+      if (!qr || qr.sessionId !== sessionId) throw new AppError('INVALID_QR', 'That is not a code of this session.');
+      if (qr.kind !== 'chain') throw new AppError('INVALID_QR', 'Scan a classmate’s baton code.');
+      const body: ScanResponse = { outcome: 'verified_holder', flow: 'chain', youAreHolder: true };
+      const { hold } = await this.deps.chains.handOff(session, caller.id, qr, evaluation.verdicts.flags, () => [
+        audit.scanEvent(caller.id, now, fields),
+        this.record(caller.id, input.scanId, { status: 200, body }),
+      ]);
+      await sessionService.markOnline(sessionId, caller.id);
+      return { ...body, hold };
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      return this.refuse(caller, sessionId, input.scanId, error, now, fields);
+    }
+  }
+
+  /** Records a refused attempt (event, and the answer unless transient), then throws the refusal. */
+  private async refuse(
+    caller: Caller,
+    sessionId: string,
+    scanId: string,
+    refusal: AppError,
+    now: number,
+    fields: ScanEventFields,
+  ): Promise<never> {
+    // A duplicate of this attempt running at the same time may have won; its answer is the answer.
+    const raced = await this.deps.sessions.getScan(sessionId, caller.id, scanId);
+    if (raced) return this.replay(caller, sessionId, raced.data) as Promise<never>;
+    const operations: BatchOperation[] = [
+      this.deps.audit.scanEvent(caller.id, now, { ...fields, outcome: refusal.code }),
+    ];
+    if (!TRANSIENT.has(refusal.code)) {
+      const error = {
+        code: refusal.code,
+        message: refusal.message,
+        ...(refusal.details ? { details: refusal.details } : {}),
+      };
+      operations.push(this.record(caller.id, scanId, { status: refusal.status, error }));
+    }
+    try {
+      await this.deps.sessions.batch(sessionId, operations);
+    } catch (error) {
+      if (!(error instanceof StoreConflictError)) throw error;
+      const winner = await this.deps.sessions.getScan(sessionId, caller.id, scanId);
+      if (winner) return this.replay(caller, sessionId, winner.data) as Promise<never>;
+      throw error;
+    }
+    throw refusal;
+  }
+
+  /** The first answer again; a success carries the caller's current hold (secrets are never stored). */
+  private async replay(caller: Caller, sessionId: string, record: ScanRecord): Promise<ScanResponse> {
+    if (record.error) {
+      throw new AppError(record.error.code as ErrorCode, record.error.message, {
+        ...(record.error.details ? { details: record.error.details } : {}),
+      });
+    }
+    const body = record.body as ScanResponse;
+    const row = await this.deps.sessions.getAttendance(sessionId, caller.id);
+    const holding = (row?.data as AttendanceRecord | undefined)?.holding;
+    if (!holding) return body;
+    const chain = await this.deps.sessions.getChain(sessionId, holding.chainId);
+    if (!chain) throw new NotFoundError();
+    return { ...body, hold: this.deps.chains.holdFor(sessionId, chain.data as ChainRecord) };
+  }
+
+  private record(studentId: string, scanId: string, record: ScanRecord): BatchOperation {
+    return { kind: 'insert', rowKey: rowKeys.scan(studentId, scanId), data: record };
+  }
+}

@@ -1,0 +1,473 @@
+/**
+ * SessionService: create, read, list, change, start, end and delete sessions; roster and co-teachers;
+ * joining with the join code and presence (heartbeat). Session records are cached (5 min, invalidated on
+ * every write) because every scan reads them.
+ */
+import type { CreateSessionRequest, MyStatus, Session, StudentSession, UpdateSessionRequest } from '@qrca/contract';
+import { MAX_ROSTER, MAX_SESSION_HOURS } from '@qrca/contract';
+import { randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { requireAccess, type Relation } from '../domain/access-policy';
+import { isValidCidrOrIp } from '../domain/network';
+import { roleFor, type RoleRules } from '../domain/roles';
+import { AppError, NotFoundError, ValidationError } from '../middleware/errors';
+import type { Clock } from '../ports/clock';
+import { StoreConflictError, type BatchOperation } from '../ports/table-store';
+import { presentMyStatus } from '../presenters/attendance.presenter';
+import { presentSession, presentStudentSession } from '../presenters/session.presenter';
+import { emailKey } from '../repositories/keys';
+import {
+  rowKeys,
+  type AttendanceRecord,
+  type RosterRecord,
+  type SessionRecord,
+  type SessionRepository,
+} from '../repositories/session.repository';
+import type { UserRepository } from '../repositories/users.repository';
+import { CACHE_TTL, cacheKeys, type Cache } from '../utils/cache';
+import type { Caller } from './auth.service';
+import type { TeacherService } from './teacher.service';
+
+/** Presence: a heartbeat marks a student online this long. */
+export const ONLINE_MS = 30_000;
+const JOIN_CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+const MAX_CO_TEACHERS = 20;
+/** Sessions nobody ended are ended this long after their end time. */
+export const AUTO_END_AFTER_MS = 30 * 60_000;
+const CONCURRENCY = 16;
+
+export interface SessionDependencies {
+  readonly sessions: SessionRepository;
+  readonly users: UserRepository;
+  readonly teachers: TeacherService;
+  readonly cache: Cache;
+  readonly clock: Clock;
+  readonly roles: RoleRules;
+  readonly publicUrl: string;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function newJoinCode(): string {
+  return Array.from({ length: 8 }, () => JOIN_CODE_ALPHABET[randomInt(JOIN_CODE_ALPHABET.length)]).join('');
+}
+
+/** Runs `work` over `items` with at most `limit` in flight. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index] as T);
+    }
+  });
+  await Promise.all(runners);
+  return results;
+}
+
+/** Checks the time and constraint rules a session must satisfy. @throws ValidationError */
+function validateSettings(
+  s: Pick<SessionRecord, 'startAt' | 'endAt' | 'lateCutoffMinutes' | 'exitWindowMinutes' | 'constraints'>,
+) {
+  const issues: { path: string; message: string }[] = [];
+  const start = Date.parse(s.startAt);
+  const end = Date.parse(s.endAt);
+  const minutes = (end - start) / 60_000;
+  if (!(end > start)) issues.push({ path: 'endAt', message: 'The end must be after the start.' });
+  else if (minutes > MAX_SESSION_HOURS * 60)
+    issues.push({ path: 'endAt', message: `A session lasts at most ${MAX_SESSION_HOURS} hours.` });
+  if (end > start && s.lateCutoffMinutes >= minutes) {
+    issues.push({ path: 'lateCutoffMinutes', message: 'The late cutoff must fall before the end.' });
+  }
+  if (end > start && s.exitWindowMinutes >= minutes) {
+    issues.push({ path: 'exitWindowMinutes', message: 'The exit window must be shorter than the session.' });
+  }
+  s.constraints.networks?.cidrs.forEach((cidr, i) => {
+    if (!isValidCidrOrIp(cidr))
+      issues.push({ path: `constraints.networks.cidrs.${i}`, message: `"${cidr}" is not an IP network.` });
+  });
+  if (issues.length > 0) throw new ValidationError('Check the session settings.', issues);
+}
+
+export class SessionService {
+  constructor(private readonly deps: SessionDependencies) {}
+
+  /** Creates a scheduled session owned by the caller (roster optional). @throws ValidationError */
+  async createSession(caller: Caller, input: CreateSessionRequest): Promise<Session> {
+    const { sessions, clock, publicUrl } = this.deps;
+    const now = clock.now();
+    const record: SessionRecord = {
+      id: randomBytes(12).toString('base64url'),
+      title: input.title,
+      ownerId: caller.id,
+      ownerEmail: caller.email,
+      coTeachers: [],
+      status: 'scheduled',
+      startAt: iso(Date.parse(input.startAt)),
+      endAt: iso(Date.parse(input.endAt)),
+      lateCutoffMinutes: input.lateCutoffMinutes,
+      exitWindowMinutes: input.exitWindowMinutes,
+      entryMethod: input.entryMethod,
+      joinCode: newJoinCode(),
+      rosterMode: input.rosterMode,
+      rosterCount: 0,
+      constraints: input.constraints,
+      earlyLeaveOpen: false,
+      createdAt: iso(now),
+      startedAt: null,
+      endedAt: null,
+    };
+    validateSettings(record);
+    await sessions.insertMeta(record);
+    const rosterCount = input.roster ? await this.replaceRoster(record.id, input.roster) : 0;
+    const stored = rosterCount > 0 ? await this.saveMeta(record.id, (s) => ({ ...s, rosterCount })) : record;
+    await sessions.addToIndex(caller.id, record.startAt, { sessionId: record.id, relation: 'owner' });
+    await sessions.scheduleStart(record.id, Date.parse(record.startAt));
+    return presentSession(stored, 'owner', publicUrl);
+  }
+
+  /** The caller's sessions: a teacher's own and co-taught ones, a student's joined ones. */
+  async listSessions(caller: Caller): Promise<(Session | StudentSession)[]> {
+    const index = await this.deps.sessions.listIndex(caller.id);
+    const views = await mapLimited(index, CONCURRENCY, async ({ data }) => {
+      const session = await this.findSession(data.sessionId);
+      if (!session) return undefined;
+      const relations = await this.relationsOf(caller, session);
+      return this.present(caller, session, relations);
+    });
+    return views.filter((view): view is Session | StudentSession => view !== undefined);
+  }
+
+  /** @throws NotFoundError when the caller may not see the session. */
+  async getSession(caller: Caller, sessionId: string): Promise<Session | StudentSession> {
+    const { session, relations } = await this.access(caller, sessionId, 'session:read');
+    const view = this.present(caller, session, relations);
+    if (!view) throw new NotFoundError();
+    return view;
+  }
+
+  /** @throws NotFoundError; ValidationError; AppError SESSION_ENDED. */
+  async updateSession(caller: Caller, sessionId: string, patch: UpdateSessionRequest): Promise<Session> {
+    const { session, relations } = await this.access(caller, sessionId, 'session:write');
+    assertNotEnded(session);
+    const { roster, ...fields } = patch;
+    const rosterCount = roster ? await this.replaceRoster(sessionId, roster) : session.rosterCount;
+    const updated = await this.saveMeta(sessionId, (current) => {
+      const next: SessionRecord = {
+        ...current,
+        ...fields,
+        ...(fields.startAt ? { startAt: iso(Date.parse(fields.startAt)) } : {}),
+        ...(fields.endAt ? { endAt: iso(Date.parse(fields.endAt)) } : {}),
+        rosterCount,
+      };
+      validateSettings(next);
+      return next;
+    });
+    if (updated.status === 'scheduled' && updated.startAt !== session.startAt) {
+      await this.deps.sessions.unscheduleStart(sessionId, Date.parse(session.startAt));
+      await this.deps.sessions.scheduleStart(sessionId, Date.parse(updated.startAt));
+    }
+    return presentSession(updated, relations.includes('owner') ? 'owner' : 'co_teacher', this.deps.publicUrl);
+  }
+
+  /** Starts the session now (idempotent while active). @throws NotFoundError; AppError SESSION_ENDED. */
+  async startSession(caller: Caller, sessionId: string): Promise<Session> {
+    const { relations } = await this.access(caller, sessionId, 'session:write');
+    const started = await this.activate(sessionId);
+    return presentSession(started, relations.includes('owner') ? 'owner' : 'co_teacher', this.deps.publicUrl);
+  }
+
+  /** Ends the session (idempotent). @throws NotFoundError */
+  async endSession(caller: Caller, sessionId: string): Promise<Session> {
+    const { relations } = await this.access(caller, sessionId, 'session:write');
+    const ended = await this.finish(sessionId);
+    return presentSession(ended, relations.includes('owner') ? 'owner' : 'co_teacher', this.deps.publicUrl);
+  }
+
+  /** Deletes the session and everything in it (owner only). @throws NotFoundError, ForbiddenError */
+  async deleteSession(caller: Caller, sessionId: string): Promise<void> {
+    const { session } = await this.access(caller, sessionId, 'session:delete');
+    const { sessions, cache } = this.deps;
+    const students = await sessions.listByPrefix<AttendanceRecord>(sessionId, 'att:');
+    const people = [
+      session.ownerId,
+      ...session.coTeachers.map((t) => t.userId),
+      ...students.map((s) => s.data.studentId),
+    ];
+    await mapLimited(people, CONCURRENCY, (userId) => sessions.removeFromIndex(userId, session.startAt, sessionId));
+    await sessions.unscheduleStart(sessionId, Date.parse(session.startAt));
+    await sessions.unmarkActive(sessionId);
+    await sessions.deletePartition(sessionId);
+    await cache.invalidate(cacheKeys.session(sessionId));
+  }
+
+  /** Replaces the roster. @throws NotFoundError; AppError SESSION_ENDED. */
+  async putRoster(caller: Caller, sessionId: string, emails: readonly string[]): Promise<{ count: number }> {
+    const { session } = await this.access(caller, sessionId, 'session:write');
+    assertNotEnded(session);
+    const count = await this.replaceRoster(sessionId, emails);
+    await this.saveMeta(sessionId, (current) => ({ ...current, rosterCount: count }));
+    return { count };
+  }
+
+  /** Adds a co-teacher by email (owner only; the email must be a teacher's). @throws NotFoundError, ForbiddenError, ValidationError */
+  async addCoTeacher(caller: Caller, sessionId: string, email: string): Promise<Session> {
+    const { session } = await this.access(caller, sessionId, 'session:share');
+    const onList = await this.deps.teachers.isAllowListed(email);
+    const role = roleFor(email, this.deps.roles, onList);
+    if (role !== 'teacher' && role !== 'admin') {
+      throw new ValidationError('Only teachers can co-teach.', [{ path: 'email', message: 'not a teacher' }]);
+    }
+    const teacher = await this.deps.users.ensure(email);
+    if (teacher.id === session.ownerId)
+      throw new ValidationError('You already own this session.', [{ path: 'email', message: 'owner' }]);
+    const updated = await this.saveMeta(sessionId, (current) => {
+      if (current.coTeachers.some((t) => t.userId === teacher.id)) return current;
+      if (current.coTeachers.length >= MAX_CO_TEACHERS) {
+        throw new ValidationError(`At most ${MAX_CO_TEACHERS} co-teachers.`, [{ path: 'email', message: 'too many' }]);
+      }
+      return { ...current, coTeachers: [...current.coTeachers, { userId: teacher.id, email: teacher.email }] };
+    });
+    await this.deps.sessions.addToIndex(teacher.id, updated.startAt, { sessionId, relation: 'co_teacher' });
+    return presentSession(updated, 'owner', this.deps.publicUrl);
+  }
+
+  /** @throws NotFoundError (also when the email is not a co-teacher), ForbiddenError */
+  async removeCoTeacher(caller: Caller, sessionId: string, email: string): Promise<void> {
+    const { session } = await this.access(caller, sessionId, 'session:share');
+    const teacher = session.coTeachers.find((t) => t.email === email);
+    if (!teacher) throw new NotFoundError('That teacher does not co-teach this session.');
+    await this.saveMeta(sessionId, (current) => ({
+      ...current,
+      coTeachers: current.coTeachers.filter((t) => t.userId !== teacher.userId),
+    }));
+    await this.deps.sessions.removeFromIndex(teacher.userId, session.startAt, sessionId);
+  }
+
+  /**
+   * Joins the caller with the session's join code; idempotent.
+   * @throws NotFoundError (no such session or wrong code); AppError SESSION_ENDED, NOT_ON_ROSTER.
+   */
+  async joinSession(caller: Caller, sessionId: string, joinCode: string): Promise<{ status: MyStatus }> {
+    const { sessions, clock } = this.deps;
+    const session = await this.findSession(sessionId);
+    if (!session || !sameCode(session.joinCode, joinCode.toUpperCase())) throw new NotFoundError();
+    requireAccess(caller, 'session:join', ['anyone']);
+    const existing = await sessions.getAttendance(sessionId, caller.id);
+    if (existing?.data.joinedAt) return { status: presentMyStatus(existing.data, session) };
+    assertNotEnded(session);
+    const onRoster =
+      session.rosterCount === 0 || (await sessions.getRosterEntry(sessionId, emailKey(caller.email))) !== undefined;
+    if (!onRoster && session.rosterMode === 'strict') {
+      throw new AppError('NOT_ON_ROSTER', 'You are not on this class list. Ask your teacher to add you.');
+    }
+    const row: AttendanceRecord = {
+      ...(existing?.data ?? emptyAttendance(caller.id, caller.email)),
+      joinedAt: iso(clock.now()),
+      onRoster: session.rosterCount > 0 && onRoster,
+      flags: onRoster ? (existing?.data.flags ?? []) : [...new Set([...(existing?.data.flags ?? []), 'not_on_roster'])],
+    };
+    try {
+      if (existing)
+        await sessions.batch(sessionId, [
+          { kind: 'update', rowKey: rowKeys.attendance(caller.id), data: row, etag: existing.etag },
+        ]);
+      else await sessions.batch(sessionId, [{ kind: 'insert', rowKey: rowKeys.attendance(caller.id), data: row }]);
+    } catch (error) {
+      // A concurrent join of the same student won; its row is the answer.
+      if (!(error instanceof StoreConflictError)) throw error;
+      const winner = await sessions.getAttendance(sessionId, caller.id);
+      if (!winner) throw error;
+      return { status: presentMyStatus(winner.data, session) };
+    }
+    await sessions.addToIndex(caller.id, session.startAt, { sessionId, relation: 'student' });
+    await this.markOnline(sessionId, caller.id);
+    return { status: presentMyStatus(row, session) };
+  }
+
+  /** Marks the caller online for 30 s. @throws NotFoundError unless joined. */
+  async heartbeat(caller: Caller, sessionId: string): Promise<void> {
+    await this.access(caller, sessionId, 'session:attend');
+    await this.markOnline(sessionId, caller.id);
+  }
+
+  /** Whether the student sent a heartbeat (or joined or scanned) in the last 30 s. */
+  async isOnline(sessionId: string, studentId: string): Promise<boolean> {
+    return (await this.deps.cache.getJson<number>(cacheKeys.online(sessionId, studentId))) !== undefined;
+  }
+
+  async markOnline(sessionId: string, studentId: string): Promise<void> {
+    await this.deps.cache.setJson(cacheKeys.online(sessionId, studentId), this.deps.clock.now(), ONLINE_MS);
+  }
+
+  /** The session record through the cache (5 min), or undefined. */
+  async findSession(sessionId: string): Promise<SessionRecord | undefined> {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(sessionId)) return undefined;
+    const cached = await this.deps.cache.remember<SessionRecord | null>(
+      cacheKeys.session(sessionId),
+      CACHE_TTL.activeSessionMs,
+      async () => (await this.deps.sessions.getMeta(sessionId))?.data ?? null,
+    );
+    return cached ?? undefined;
+  }
+
+  /**
+   * Loads the session and checks `action`; `joined` is looked up only for students.
+   * @throws NotFoundError, ForbiddenError
+   */
+  async access(
+    caller: Caller,
+    sessionId: string,
+    action: Parameters<typeof requireAccess>[1],
+  ): Promise<{ session: SessionRecord; relations: Relation[] }> {
+    const session = await this.findSession(sessionId);
+    if (!session) throw new NotFoundError();
+    const relations = await this.relationsOf(caller, session);
+    requireAccess(caller, action, relations);
+    return { session, relations };
+  }
+
+  /** Read-modify-write of the session record with its ETag; retried on a concurrent change. */
+  async saveMeta(sessionId: string, change: (current: SessionRecord) => SessionRecord): Promise<SessionRecord> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.deps.sessions.getMeta(sessionId);
+      if (!current) throw new NotFoundError();
+      const next = change(current.data);
+      if (next === current.data) return next;
+      try {
+        await this.deps.sessions.updateMeta(next, current.etag);
+        await this.deps.cache.invalidate(cacheKeys.session(sessionId));
+        return next;
+      } catch (error) {
+        if (!(error instanceof StoreConflictError) || attempt >= 5) throw error;
+      }
+    }
+  }
+
+  /**
+   * The session clock (a timer): starts sessions whose start time has come, ends active ones 30 minutes after
+   * their end time (closing their chains), and lets `chains` sweep the others for stalled chains.
+   */
+  async tick(chains: {
+    sweep(session: SessionRecord): Promise<void>;
+    closeAll(sessionId: string): Promise<void>;
+  }): Promise<{ started: number; ended: number; active: number }> {
+    const { sessions, clock } = this.deps;
+    const now = clock.now();
+    let started = 0;
+    let ended = 0;
+    for (const sessionId of await sessions.dueToStart(now)) {
+      const meta = await sessions.getMeta(sessionId);
+      if (!meta || meta.data.status === 'ended')
+        await sessions.unscheduleStart(sessionId, Date.parse(meta?.data.startAt ?? ''));
+      else if (meta.data.status === 'scheduled') {
+        await this.activate(sessionId);
+        started++;
+      }
+    }
+    const active = await sessions.activeSessions();
+    for (const sessionId of active) {
+      const meta = await sessions.getMeta(sessionId);
+      if (!meta || meta.data.status !== 'active') {
+        await sessions.unmarkActive(sessionId);
+      } else if (now >= Date.parse(meta.data.endAt) + AUTO_END_AFTER_MS) {
+        await this.finish(sessionId);
+        await chains.closeAll(sessionId);
+        ended++;
+      } else {
+        await chains.sweep(meta.data);
+      }
+    }
+    return { started, ended, active: active.length - ended };
+  }
+
+  /** scheduled → active (startedAt = now); a no-op when active. @throws AppError SESSION_ENDED */
+  async activate(sessionId: string): Promise<SessionRecord> {
+    const now = this.deps.clock.now();
+    const session = await this.saveMeta(sessionId, (current) => {
+      if (current.status === 'ended') throw new AppError('SESSION_ENDED', 'This session has ended.');
+      return current.status === 'active' ? current : { ...current, status: 'active', startedAt: iso(now) };
+    });
+    await this.deps.sessions.markActive(sessionId);
+    await this.deps.sessions.unscheduleStart(sessionId, Date.parse(session.startAt));
+    return session;
+  }
+
+  /** → ended (endedAt = now), chains closed by the caller of this (ChainService); idempotent. */
+  async finish(sessionId: string): Promise<SessionRecord> {
+    const now = this.deps.clock.now();
+    const session = await this.saveMeta(sessionId, (current) =>
+      current.status === 'ended' ? current : { ...current, status: 'ended', endedAt: iso(now) },
+    );
+    await this.deps.sessions.unmarkActive(sessionId);
+    await this.deps.sessions.unscheduleStart(sessionId, Date.parse(session.startAt));
+    return session;
+  }
+
+  private async relationsOf(caller: Caller, session: SessionRecord): Promise<Relation[]> {
+    if (caller.id === session.ownerId) return ['owner'];
+    if (session.coTeachers.some((t) => t.userId === caller.id)) return ['co_teacher'];
+    if (caller.role !== 'student') return [];
+    const row = await this.deps.sessions.getAttendance(session.id, caller.id);
+    return row?.data.joinedAt ? ['joined'] : [];
+  }
+
+  private present(caller: Caller, session: SessionRecord, relations: Relation[]): Session | StudentSession | undefined {
+    if (relations.includes('owner')) return presentSession(session, 'owner', this.deps.publicUrl);
+    if (relations.includes('co_teacher')) return presentSession(session, 'co_teacher', this.deps.publicUrl);
+    if (relations.includes('joined') && caller.role === 'student') return presentStudentSession(session);
+    return undefined;
+  }
+
+  /** Stores the roster (emails → stable student ids), replacing the previous one; returns its size. */
+  private async replaceRoster(sessionId: string, emails: readonly string[]): Promise<number> {
+    const unique = [...new Set(emails)];
+    if (unique.length > MAX_ROSTER) throw new ValidationError(`A roster holds at most ${MAX_ROSTER} students.`);
+    const { sessions, users } = this.deps;
+    const people = await mapLimited(unique, CONCURRENCY, (email) => users.ensure(email));
+    const previous = await sessions.listByPrefix<RosterRecord>(sessionId, 'roster:');
+    const keep = new Set(people.map((p) => rowKeys.roster(emailKey(p.email))));
+    const operations: BatchOperation[] = [
+      ...previous
+        .filter((row) => !keep.has(row.rowKey))
+        .map((row) => ({ kind: 'delete' as const, rowKey: row.rowKey })),
+      ...people.map((p) => ({
+        kind: 'upsert' as const,
+        rowKey: rowKeys.roster(emailKey(p.email)),
+        data: { email: p.email, studentId: p.id } satisfies RosterRecord,
+      })),
+    ];
+    await sessions.batchAll(sessionId, operations);
+    return people.length;
+  }
+}
+
+/** An attendance row before anything happened. */
+export function emptyAttendance(studentId: string, email: string): AttendanceRecord {
+  return {
+    studentId,
+    email,
+    joinedAt: null,
+    onRoster: false,
+    entry: null,
+    entryAt: null,
+    entryMethod: null,
+    entryVerifiedBy: null,
+    exitVerified: false,
+    exitAt: null,
+    earlyLeaveAt: null,
+    holding: null,
+    flags: [],
+  };
+}
+
+function assertNotEnded(session: SessionRecord): void {
+  if (session.status === 'ended')
+    throw new AppError('SESSION_ENDED', 'This session has ended; it can no longer change.');
+}
+
+function sameCode(expected: string, given: string): boolean {
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

@@ -1,0 +1,222 @@
+/** Sessions, roster, joining, chains, scans and the audit log: request and response shapes. */
+import { z } from 'zod';
+import { EmailSchema } from './auth';
+
+export const EntryMethodSchema = z.enum(['chain', 'projector', 'both']);
+export const RosterModeSchema = z.enum(['strict', 'flag']);
+export const PolicyModeSchema = z.enum(['off', 'warn', 'enforce']);
+export const SessionStatusSchema = z.enum(['scheduled', 'active', 'ended']);
+export type SessionStatus = z.infer<typeof SessionStatusSchema>;
+export type PolicyMode = z.infer<typeof PolicyModeSchema>;
+
+export const MAX_ROSTER = 2_000;
+export const MAX_SESSION_HOURS = 24;
+
+/** Allowed client networks: CIDRs (IPv4 or IPv6) or single addresses. Validated by the backend. */
+export const NetworkPolicySchema = z.object({
+  cidrs: z.array(z.string().trim().min(2).max(64)).min(1).max(50),
+  mode: PolicyModeSchema,
+});
+
+export const GeofenceSchema = z.object({
+  lat: z.number().min(-90).max(90),
+  lon: z.number().min(-180).max(180),
+  radiusM: z.number().min(10).max(5_000),
+  mode: PolicyModeSchema,
+});
+
+export const ConstraintsSchema = z.object({
+  networks: NetworkPolicySchema.optional(),
+  geofence: GeofenceSchema.optional(),
+});
+export type Constraints = z.infer<typeof ConstraintsSchema>;
+
+const sessionFields = {
+  title: z.string().trim().min(1).max(200),
+  startAt: z.iso.datetime({ offset: true }),
+  endAt: z.iso.datetime({ offset: true }),
+  lateCutoffMinutes: z.number().int().min(0).max(240),
+  exitWindowMinutes: z.number().int().min(0).max(240),
+  entryMethod: EntryMethodSchema,
+  roster: z.array(EmailSchema).max(MAX_ROSTER),
+  rosterMode: RosterModeSchema,
+  constraints: ConstraintsSchema,
+};
+
+export const CreateSessionRequestSchema = z.object({
+  title: sessionFields.title,
+  startAt: sessionFields.startAt,
+  endAt: sessionFields.endAt,
+  lateCutoffMinutes: sessionFields.lateCutoffMinutes.default(10),
+  exitWindowMinutes: sessionFields.exitWindowMinutes.default(10),
+  entryMethod: sessionFields.entryMethod.default('chain'),
+  roster: sessionFields.roster.optional(),
+  rosterMode: sessionFields.rosterMode.default('strict'),
+  constraints: sessionFields.constraints.default({}),
+});
+export type CreateSessionRequest = z.infer<typeof CreateSessionRequestSchema>;
+
+export const UpdateSessionRequestSchema = z
+  .object(sessionFields)
+  .partial()
+  .refine((v) => Object.keys(v).length > 0, 'Change at least one field.');
+export type UpdateSessionRequest = z.infer<typeof UpdateSessionRequestSchema>;
+
+/** A session as its teachers see it. */
+export const SessionSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  status: SessionStatusSchema,
+  startAt: z.string(),
+  endAt: z.string(),
+  lateCutoffMinutes: z.number(),
+  exitWindowMinutes: z.number(),
+  entryMethod: EntryMethodSchema,
+  joinCode: z.string(),
+  joinUrl: z.string(),
+  rosterMode: RosterModeSchema,
+  rosterCount: z.number(),
+  constraints: ConstraintsSchema,
+  ownerId: z.string(),
+  coTeachers: z.array(z.string()),
+  earlyLeaveOpen: z.boolean(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
+  /** The viewer's relation to the session. */
+  yourRole: z.enum(['owner', 'co_teacher']),
+});
+export type Session = z.infer<typeof SessionSchema>;
+
+/** A session as a joined student sees it: no roster, no join code, no other people. */
+export const StudentSessionSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  status: SessionStatusSchema,
+  startAt: z.string(),
+  endAt: z.string(),
+  lateCutoffMinutes: z.number(),
+  exitWindowMinutes: z.number(),
+  entryMethod: EntryMethodSchema,
+  /** Scans must carry the device's position. */
+  needsLocation: z.boolean(),
+  yourRole: z.literal('student'),
+});
+export type StudentSession = z.infer<typeof StudentSessionSchema>;
+
+export const SessionViewSchema = z.union([SessionSchema, StudentSessionSchema]);
+export const SessionListResponseSchema = z.object({ sessions: z.array(SessionViewSchema) });
+
+export const RosterRequestSchema = z.object({ entries: z.array(EmailSchema).max(MAX_ROSTER) });
+export const RosterResponseSchema = z.object({ count: z.number() });
+
+export const CoTeacherRequestSchema = z.object({ email: EmailSchema });
+
+export const JoinRequestSchema = z.object({ joinCode: z.string().trim().min(4).max(32) });
+
+export const EntryStatusSchema = z.enum(['on_time', 'late']);
+export const FinalStatusSchema = z.enum(['present', 'late', 'early_leave', 'left_early', 'absent']);
+export type FinalStatus = z.infer<typeof FinalStatusSchema>;
+
+/** A student's own attendance facts. */
+export const MyStatusSchema = z.object({
+  entry: EntryStatusSchema.nullable(),
+  exitVerified: z.boolean(),
+  earlyLeaveAt: z.string().nullable(),
+  final: FinalStatusSchema,
+});
+export type MyStatus = z.infer<typeof MyStatusSchema>;
+
+export const JoinResponseSchema = z.object({ status: MyStatusSchema });
+
+export const ChainPhaseSchema = z.enum(['entry', 'exit']);
+export type ChainPhase = z.infer<typeof ChainPhaseSchema>;
+export const ChainStateSchema = z.enum(['active', 'stalled', 'closed']);
+
+/** The baton a holder's phone shows: the secret derives the rotating code (see wire formats). */
+export const HoldSchema = z.object({
+  chainId: z.string(),
+  phase: ChainPhaseSchema,
+  seq: z.number(),
+  /** 32 bytes, base64url without padding. */
+  secret: z.string(),
+  rotationSeconds: z.number(),
+  issuedAt: z.string(),
+});
+export type Hold = z.infer<typeof HoldSchema>;
+
+export const SessionMeResponseSchema = z.object({ status: MyStatusSchema, hold: HoldSchema.nullable() });
+
+export const StartChainsRequestSchema = z.object({
+  phase: ChainPhaseSchema,
+  count: z.union([z.number().int().min(1).max(100), z.literal('auto')]),
+});
+
+export const ChainSchema = z.object({
+  chainId: z.string(),
+  phase: ChainPhaseSchema,
+  seq: z.number(),
+  holderId: z.string().nullable(),
+  holderName: z.string().nullable(),
+  /** Hand-offs so far (students verified by this chain). */
+  length: z.number(),
+  lastHandoffAt: z.string(),
+  state: ChainStateSchema,
+});
+export type Chain = z.infer<typeof ChainSchema>;
+export const ChainListResponseSchema = z.object({ chains: z.array(ChainSchema) });
+
+export const HandChainRequestSchema = z.object({ studentId: z.string().min(1).max(64) });
+
+export const LocationSchema = z.object({
+  lat: z.number().min(-90).max(90),
+  lon: z.number().min(-180).max(180),
+  accuracyM: z.number().min(0).max(100_000),
+});
+
+export const ScanRequestSchema = z.object({
+  /** Client-chosen id of this attempt; a retry with the same id gets the first answer. */
+  scanId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
+  payload: z.string().trim().min(1).max(256),
+  location: LocationSchema.optional(),
+  device: z
+    .object({
+      id: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
+      signature: z.string().max(512).optional(),
+    })
+    .optional(),
+});
+export type ScanRequest = z.infer<typeof ScanRequestSchema>;
+
+export const ScanOutcomeSchema = z.enum(['verified_holder', 'late_entry', 'early_leave', 'entry', 'exit_holder']);
+
+export const ScanResponseSchema = z.object({
+  outcome: ScanOutcomeSchema,
+  flow: z.enum(['chain', 'projector']),
+  youAreHolder: z.boolean(),
+  hold: HoldSchema.optional(),
+});
+export type ScanResponse = z.infer<typeof ScanResponseSchema>;
+
+/** One audit event: a scan attempt (accepted or refused) or a teacher action. */
+export const AuditEventSchema = z.object({
+  id: z.string(),
+  at: z.string(),
+  kind: z.enum(['scan', 'teacher']),
+  actorId: z.string(),
+  flow: z.string(),
+  chainId: z.string().optional(),
+  seq: z.number().optional(),
+  /** `accepted`, or the error code of the refusal; for teacher actions the action. */
+  outcome: z.string(),
+  deviceId: z.string().optional(),
+  ip: z.string().optional(),
+  network: z.enum(['pass', 'fail', 'off']).optional(),
+  geofence: z.enum(['pass', 'fail', 'off', 'missing']).optional(),
+  distanceBand: z.string().optional(),
+  userAgent: z.string().optional(),
+  targetId: z.string().optional(),
+});
+export type AuditEvent = z.infer<typeof AuditEventSchema>;
+
+export const EventPageSchema = z.object({ events: z.array(AuditEventSchema), cursor: z.string().nullable() });
