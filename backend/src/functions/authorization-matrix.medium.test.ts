@@ -1,8 +1,9 @@
 // Authorization over the whole route table: every route, called as each kind of caller, answers as its row
 // says. A route without a row fails this test (and does not compile).
-import { ErrorBodySchema, routePath, routes, type RouteName } from '@qrca/contract';
+import { ErrorBodySchema, routePath, routes, type RouteName, type Session } from '@qrca/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, JSON_HEADERS, signIn } from '../test-support/sign-in';
+import { api, buildSession, createSession, joinAll, signInPerson, type Person } from '../test-support/classroom';
+import { bearer, JSON_HEADERS } from '../test-support/sign-in';
 import { startTestHost, type TestHost } from '../test-support/test-host';
 
 const CALLERS = ['anonymous', 'student', 'otherStudent', 'teacher', 'otherTeacher', 'admin'] as const;
@@ -19,14 +20,28 @@ const EMAILS: Record<Exclude<Who, 'anonymous'>, string> = {
 /** Expected answer: a status, and for errors the code that tells authorization apart from other refusals. */
 type Outcome = number | { status: number; code: string };
 
+/** What a row may use: the session the student joined and the teacher owns, and helpers. */
+interface Context {
+  readonly session: Session;
+  /** Another started session, joined by nobody yet (for joins). */
+  readonly other: Session;
+  readonly person: (who: Exclude<Who, 'anonymous'>) => Person;
+  /** Calls the API as the admin (e.g. to create what the call removes). */
+  readonly asAdmin: (path: string, init: RequestInit) => Promise<Response>;
+  /** A fresh started session of the teacher, joined by the student (and others given), with a chain. */
+  readonly sessionWithChain: (
+    alsoJoin?: readonly Person[],
+  ) => Promise<{ session: Session; chainId: string; holderId: string }>;
+}
+
 interface Row {
   readonly expect: Record<Who, Outcome>;
+  /** Runs before each call and returns the path parameters (default none). */
+  readonly setup?: (who: Who, ctx: Context) => Promise<Record<string, string>>;
   /** Path parameters (default none). */
-  readonly params?: (who: Who) => Record<string, string>;
+  readonly params?: (who: Who, ctx: Context) => Record<string, string>;
   /** JSON body (default none). */
-  readonly body?: (who: Who) => unknown;
-  /** Runs before each call, as the admin (e.g. to create what the call removes). */
-  readonly setup?: (who: Who, asAdmin: (path: string, init: RequestInit) => Promise<Response>) => Promise<void>;
+  readonly body?: (who: Who, ctx: Context, params: Record<string, string>) => unknown;
 }
 
 const UNAUTHENTICATED = { status: 401, code: 'UNAUTHENTICATED' };
@@ -40,6 +55,26 @@ const adminOnly = (outcome: Outcome): Record<Who, Outcome> => ({
   admin: outcome,
 });
 const listed = (who: Who) => `listed.${who}@students.example.edu`;
+const NOT_FOUND = { status: 404, code: 'NOT_FOUND' };
+/** Only the session's teacher (owner); other teachers and admins are told it does not exist. */
+const sessionTeacher = (outcome: Outcome): Record<Who, Outcome> => ({
+  anonymous: UNAUTHENTICATED,
+  student: FORBIDDEN,
+  otherStudent: FORBIDDEN,
+  teacher: outcome,
+  otherTeacher: NOT_FOUND,
+  admin: NOT_FOUND,
+});
+/** Only the joined student. */
+const joinedStudent = (outcome: Outcome): Record<Who, Outcome> => ({
+  anonymous: UNAUTHENTICATED,
+  student: outcome,
+  otherStudent: NOT_FOUND,
+  teacher: FORBIDDEN,
+  otherTeacher: FORBIDDEN,
+  admin: FORBIDDEN,
+});
+const sid = (_who: Who, ctx: Context) => ({ id: ctx.session.id });
 
 const matrix = {
   health: { expect: everyone(200) },
@@ -55,19 +90,90 @@ const matrix = {
   adminTeachersAdd: { expect: adminOnly(201), body: (who) => ({ email: listed(who) }) },
   adminTeachersRemove: {
     expect: adminOnly(204),
-    params: (who) => ({ email: listed(who) }),
-    setup: async (who, asAdmin) => {
-      const added = await asAdmin('/api/admin/teachers', {
+    setup: async (who, ctx) => {
+      const added = await ctx.asAdmin('/api/admin/teachers', {
         method: 'POST',
         body: JSON.stringify({ email: listed(who) }),
       });
       expect(added.status).toBe(201);
+      return { email: listed(who) };
     },
   },
+  sessionsCreate: {
+    expect: { ...everyone(201), anonymous: UNAUTHENTICATED, student: FORBIDDEN, otherStudent: FORBIDDEN },
+    body: () => buildSession(Date.now() + 3_600_000),
+  },
+  sessionsList: { expect: signedIn(200) },
+  sessionsGet: { expect: { ...sessionTeacher(200), student: 200, otherStudent: NOT_FOUND }, params: sid },
+  sessionsUpdate: { expect: sessionTeacher(200), params: sid, body: () => ({ title: 'Renamed' }) },
+  sessionsStart: { expect: sessionTeacher(200), params: sid },
+  sessionsEnd: {
+    expect: sessionTeacher(200),
+    setup: async (_who, ctx) => ({ id: (await ctx.sessionWithChain()).session.id }),
+  },
+  sessionsDelete: {
+    expect: sessionTeacher(204),
+    setup: async (_who, ctx) => ({ id: (await ctx.sessionWithChain()).session.id }),
+  },
+  rosterPut: {
+    expect: sessionTeacher(200),
+    params: sid,
+    body: (_who, ctx) => ({ entries: [ctx.person('student').email] }),
+  },
+  coTeachersAdd: { expect: sessionTeacher(200), params: sid, body: () => ({ email: 'co.teacher@staff.example.edu' }) },
+  coTeachersRemove: {
+    expect: sessionTeacher(204),
+    setup: async (_who, ctx) => {
+      const { session } = await ctx.sessionWithChain();
+      const added = await api(host, ctx.person('teacher'), 'POST', `sessions/${session.id}/co-teachers`, {
+        email: 'co.teacher@staff.example.edu',
+      });
+      expect(added.status).toBe(200);
+      return { id: session.id, email: 'co.teacher@staff.example.edu' };
+    },
+  },
+  sessionsJoin: {
+    expect: { ...everyone(FORBIDDEN), anonymous: UNAUTHENTICATED, student: 200, otherStudent: 200 },
+    params: (_who, ctx) => ({ id: ctx.other.id }),
+    body: (_who, ctx) => ({ joinCode: ctx.other.joinCode }),
+  },
+  sessionsHeartbeat: { expect: joinedStudent(204), params: sid },
+  sessionsMe: { expect: joinedStudent(200), params: sid },
+  chainsStart: {
+    expect: sessionTeacher(201),
+    setup: async (_who, ctx) => ({ id: (await ctx.sessionWithChain([ctx.person('otherStudent')])).session.id }),
+    body: () => ({ phase: 'entry', count: 1 }),
+  },
+  chainsList: { expect: sessionTeacher(200), params: sid },
+  chainsClose: {
+    expect: sessionTeacher(200),
+    setup: async (_who, ctx) => {
+      const { session, chainId } = await ctx.sessionWithChain();
+      return { id: session.id, chainId };
+    },
+  },
+  chainsHand: {
+    expect: sessionTeacher(200),
+    setup: async (_who, ctx) => {
+      const both = [ctx.person('student'), ctx.person('otherStudent')];
+      const { session, chainId, holderId } = await ctx.sessionWithChain([ctx.person('otherStudent')]);
+      const to = both.find((p) => p.id !== holderId)?.id ?? '';
+      return { id: session.id, chainId, to };
+    },
+    body: (_who, _ctx, params) => ({ studentId: params.to }),
+  },
+  // A joined student gets past authorization to the payload check; anyone else does not.
+  scansCreate: {
+    expect: joinedStudent({ status: 422, code: 'INVALID_QR' }),
+    params: sid,
+    body: (who) => ({ scanId: `matrix-${who}-${Date.now()}`, payload: 'QRCA1.C.nope' }),
+  },
+  eventsList: { expect: sessionTeacher(200), params: sid },
 } satisfies Record<RouteName, Row>;
 
 let host: TestHost;
-const tokens = new Map<Who, string>();
+const people = new Map<Who, Person>();
+let ctx: Context;
 
 beforeAll(async () => {
   host = await startTestHost(
@@ -78,7 +184,28 @@ beforeAll(async () => {
     },
     { logLevel: 'silent' },
   );
-  for (const [who, email] of Object.entries(EMAILS)) tokens.set(who as Who, (await signIn(host, email)).token);
+  for (const [who, email] of Object.entries(EMAILS)) people.set(who as Who, await signInPerson(host, email));
+  const person = (who: Exclude<Who, 'anonymous'>) => people.get(who) as Person;
+  const teacher = person('teacher');
+  const student = person('student');
+  const session = await createSession(host, teacher, buildSession(Date.now() - 60_000));
+  await joinAll(host, session, [student]);
+  const other = await createSession(host, teacher, buildSession(Date.now() - 60_000));
+  ctx = {
+    session,
+    other,
+    person,
+    asAdmin: (path, init) =>
+      host.fetch(path, { ...init, headers: { ...JSON_HEADERS, ...bearer(person('admin').token) } }),
+    sessionWithChain: async (alsoJoin = []) => {
+      const fresh = await createSession(host, teacher, buildSession(Date.now() - 60_000));
+      await joinAll(host, fresh, [student, ...alsoJoin]);
+      const started = await api(host, teacher, 'POST', `sessions/${fresh.id}/chains`, { phase: 'entry', count: 1 });
+      const chain = (started.json as { chains: { chainId: string; holderId: string }[] }).chains[0];
+      if (!chain) throw new Error(`no chain: ${JSON.stringify(started.json)}`);
+      return { session: fresh, chainId: chain.chainId, holderId: chain.holderId };
+    },
+  };
 });
 
 afterAll(() => host.close());
@@ -86,11 +213,10 @@ afterAll(() => host.close());
 async function call(name: RouteName, who: Who): Promise<Response> {
   const def = routes[name];
   const row: Row = matrix[name];
-  const admin = tokens.get('admin') ?? '';
-  await row.setup?.(who, (path, init) => host.fetch(path, { ...init, headers: { ...JSON_HEADERS, ...bearer(admin) } }));
-  const token = tokens.get(who);
-  const body = row.body?.(who);
-  return host.fetch(`/api/${routePath(def.path, row.params?.(who) ?? {})}`, {
+  const params = (await row.setup?.(who, ctx)) ?? row.params?.(who, ctx) ?? {};
+  const token = people.get(who)?.token;
+  const body = row.body?.(who, ctx, params);
+  return host.fetch(`/api/${routePath(def.path, params)}`, {
     method: def.method,
     headers: { ...(token ? bearer(token) : {}), ...(body === undefined ? {} : JSON_HEADERS) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
