@@ -26,7 +26,9 @@ export interface ProjectorQr {
 }
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
-const INTEGER = /^(0|[1-9]\d{0,14})$/;
+const INTEGER = /^(0|[1-9]\d{0,15})$/;
+/** A non-negative integer JavaScript holds exactly. */
+const isCount = (text: string) => INTEGER.test(text) && Number.isSafeInteger(Number(text));
 const CHAIN_CODE = /^[A-Z2-7]{10}$/;
 
 /** The time step of `unixMs` for codes rotating every `rotationSeconds`. */
@@ -104,13 +106,7 @@ export function parseQr(payload: string): ChainQr | ProjectorQr | undefined {
   if (parts[0] !== 'QRCA1') return undefined;
   if (parts[1] === 'C' && parts.length === 7) {
     const [, , sessionId = '', chainId = '', seq = '', step = '', code = ''] = parts;
-    if (
-      !ID.test(sessionId) ||
-      !ID.test(chainId) ||
-      !INTEGER.test(seq) ||
-      !INTEGER.test(step) ||
-      !CHAIN_CODE.test(code)
-    ) {
+    if (!ID.test(sessionId) || !ID.test(chainId) || !INTEGER.test(seq) || !isCount(step) || !CHAIN_CODE.test(code)) {
       return undefined;
     }
     return { kind: 'chain', sessionId, chainId, seq: Number(seq), step: Number(step), code };
@@ -120,7 +116,7 @@ export function parseQr(payload: string): ChainQr | ProjectorQr | undefined {
     if (
       !ID.test(sessionId) ||
       !PROJECTOR_KINDS.includes(kind as ProjectorKind) ||
-      !INTEGER.test(step) ||
+      !isCount(step) ||
       !/^[A-Z0-9]{4,16}$/.test(code)
     ) {
       return undefined;

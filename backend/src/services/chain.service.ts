@@ -140,7 +140,9 @@ export class ChainService {
         { kind: 'update', rowKey: rowKeys.chain(chainId), data: closed, etag: chain.etag },
         this.deps.audit.teacherAction(caller.id, now, 'chain_closed', { chainId, targetId: chain.data.holderId }),
       ];
-      if (holder) {
+      // The last holder is verified unless they have since taken another baton (that hand-off will verify them).
+      const holdsOther = Boolean(holder?.data.holding && holder.data.holding.chainId !== chainId);
+      if (holder && !holdsOther) {
         const verify = chain.data.phase === 'entry' ? holder.data.entry === null : !holder.data.exitVerified;
         const next: AttendanceRecord = {
           ...holder.data,
@@ -165,10 +167,11 @@ export class ChainService {
    * @throws NotFoundError; AppError NOT_ELIGIBLE.
    */
   async handChain(caller: Caller, sessionId: string, chainId: string, studentId: string): Promise<Chain> {
-    await this.deps.sessionService.access(caller, sessionId, 'session:write');
+    const { session } = await this.deps.sessionService.access(caller, sessionId, 'session:write');
     return this.withRetries(async () => {
       const now = this.deps.clock.now();
       const chain = await this.loadChain(sessionId, chainId, true);
+      this.assertPhase(session, chain.data.phase, now);
       const target = await this.deps.sessions.getAttendance(sessionId, studentId);
       if (!target?.data.joinedAt) throw new NotFoundError('That student has not joined this session.');
       if (!this.canHold(target.data, chain.data.phase)) {
@@ -197,38 +200,18 @@ export class ChainService {
     const sessionId = session.id;
     return this.withRetries(async (attempt) => {
       const now = this.deps.clock.now();
-      let chain = await this.loadChain(sessionId, qr.chainId, attempt > 1).catch(() => {
+      const fromCache = attempt === 1;
+      let chain = await this.loadChain(sessionId, qr.chainId, !fromCache).catch(() => {
         throw new AppError('INVALID_QR', 'That is not a code of this session.');
       });
-      // A cached row may lag behind another instance's hand-off: look at the store before judging the seq.
-      if (qr.seq !== chain.data.seq && attempt === 1) chain = await this.loadChain(sessionId, qr.chainId, true);
-      if (qr.seq > chain.data.seq) throw new AppError('INVALID_QR', 'That code is not valid.');
-      if (qr.seq < chain.data.seq) throw batonTaken();
-      const check = checkChainCode({
-        secret: this.secretOf(sessionId, chain.data),
-        sessionId,
-        chainId: qr.chainId,
-        seq: qr.seq,
-        step: qr.step,
-        code: qr.code,
-        nowMs: now,
-        rotationSeconds: this.deps.config.rotationSeconds,
-        acceptPreviousSteps: this.deps.config.acceptPreviousSteps,
-      });
-      if (check === 'invalid')
-        throw new AppError('INVALID_QR', 'That code is not valid. Scan the holder’s screen again.');
-      if (check === 'expired')
-        throw new AppError('CODE_EXPIRED', 'That code has just expired. Scan the holder’s screen again.');
-      this.assertPhase(session, chain.data.phase, now);
-      if (chain.data.state === 'closed')
-        throw notEligible('This chain has ended. Scan another holder.', 'chain_closed');
-      if (chain.data.holderId === scannerId) throw notEligible('You cannot scan your own code.', 'self');
-      const scanner = await this.deps.sessions.getAttendance(sessionId, scannerId);
-      if (!scanner?.data.joinedAt) throw notEligible('Join the session first.', 'not_joined');
-      if (!this.canHold(scanner.data, chain.data.phase)) {
-        throw scanner.data.holding
-          ? notEligible('You are holding a baton: show your code to a classmate instead.', 'holding')
-          : notEligible('You are already verified.', 'verified');
+      let scanner: Stored<AttendanceRecord>;
+      try {
+        scanner = await this.judge(session, scannerId, qr, chain, now);
+      } catch (error) {
+        // A refusal must not rest on a cached row that lags behind: decide again on the store's row.
+        if (!(error instanceof AppError) || !fromCache) throw error;
+        chain = await this.loadChain(sessionId, qr.chainId, true);
+        scanner = await this.judge(session, scannerId, qr, chain, now);
       }
       const { operations, next } = await this.passTo(sessionId, chain, scanner, now, true, flags);
       operations.push(...extra(next));
@@ -236,6 +219,47 @@ export class ChainService {
       await this.cacheChain(sessionId, next, etags[0]);
       return { chain: next, hold: this.holdFor(sessionId, next) };
     });
+  }
+
+  /**
+   * Decides whether `scannerId` may take `chain` with this code now; returns the scanner's row.
+   * @throws AppError INVALID_QR, BATON_TAKEN, CODE_EXPIRED, WRONG_PHASE, NOT_ELIGIBLE
+   */
+  private async judge(
+    session: SessionRecord,
+    scannerId: string,
+    qr: ChainQr,
+    chain: Stored<ChainRecord>,
+    now: number,
+  ): Promise<Stored<AttendanceRecord>> {
+    if (qr.seq > chain.data.seq) throw new AppError('INVALID_QR', 'That code is not valid.');
+    if (qr.seq < chain.data.seq) throw batonTaken();
+    const check = checkChainCode({
+      secret: this.secretOf(session.id, chain.data),
+      sessionId: session.id,
+      chainId: qr.chainId,
+      seq: qr.seq,
+      step: qr.step,
+      code: qr.code,
+      nowMs: now,
+      rotationSeconds: this.deps.config.rotationSeconds,
+      acceptPreviousSteps: this.deps.config.acceptPreviousSteps,
+    });
+    if (check === 'invalid')
+      throw new AppError('INVALID_QR', 'That code is not valid. Scan the holder’s screen again.');
+    if (check === 'expired')
+      throw new AppError('CODE_EXPIRED', 'That code has just expired. Scan the holder’s screen again.');
+    this.assertPhase(session, chain.data.phase, now);
+    if (chain.data.state === 'closed') throw notEligible('This chain has ended. Scan another holder.', 'chain_closed');
+    if (chain.data.holderId === scannerId) throw notEligible('You cannot scan your own code.', 'self');
+    const scanner = await this.deps.sessions.getAttendance(session.id, scannerId);
+    if (!scanner?.data.joinedAt) throw notEligible('Join the session first.', 'not_joined');
+    if (!this.canHold(scanner.data, chain.data.phase)) {
+      throw scanner.data.holding
+        ? notEligible('You are holding a baton: show your code to a classmate instead.', 'holding')
+        : notEligible('You are already verified.', 'verified');
+    }
+    return scanner;
   }
 
   /**
@@ -358,25 +382,32 @@ export class ChainService {
     flags: readonly string[] = [],
   ): Promise<{ operations: BatchOperation[]; next: ChainRecord }> {
     const phase = chain.data.phase;
+    // Handing a (closed) chain back to its last holder touches one attendance row, not two.
+    const holder =
+      chain.data.holderId === taker.data.studentId
+        ? undefined
+        : await this.deps.sessions.getAttendance(sessionId, chain.data.holderId);
+    const verifies =
+      verifyHolder &&
+      holder !== undefined &&
+      (phase === 'entry' ? holder.data.entry === null : !holder.data.exitVerified);
     const next: ChainRecord = {
       ...chain.data,
       seq: chain.data.seq + 1,
       holderId: taker.data.studentId,
       nonce: newNonce(),
       state: 'active',
-      length: chain.data.length + (verifyHolder ? 1 : 0),
+      length: chain.data.length + (verifies ? 1 : 0),
       lastHandoffAt: iso(now),
       issuedAt: iso(now),
     };
     const operations: BatchOperation[] = [
       { kind: 'update', rowKey: rowKeys.chain(chain.data.chainId), data: next, etag: chain.etag },
     ];
-    const holder = await this.deps.sessions.getAttendance(sessionId, chain.data.holderId);
     if (holder) {
-      const alreadyVerified = phase === 'entry' ? holder.data.entry !== null : holder.data.exitVerified;
       const previous: AttendanceRecord = {
         ...holder.data,
-        ...(verifyHolder && !alreadyVerified ? this.verification(phase, 'chain', taker.data.studentId, now) : {}),
+        ...(verifies ? this.verification(phase, 'chain', taker.data.studentId, now) : {}),
         holding: holder.data.holding?.chainId === chain.data.chainId ? null : holder.data.holding,
       };
       operations.push({

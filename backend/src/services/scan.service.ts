@@ -42,7 +42,8 @@ export class ScanService {
     const { sessions, sessionService, validation, audit, clock } = this.deps;
     const prior = await sessions.getScan(sessionId, caller.id, input.scanId);
     if (prior) return this.replay(caller, sessionId, prior.data);
-    const { session } = await sessionService.access(caller, sessionId, 'session:attend');
+    const session = await sessionService.findSession(sessionId);
+    if (!session) throw new NotFoundError();
     const now = clock.now();
     const qr = parseQr(input.payload);
     const evaluation = await validation.evaluateScan(caller.id, session, input, origin);
@@ -58,6 +59,8 @@ export class ScanService {
       ...(evaluation.verdicts.distanceBand ? { distanceBand: evaluation.verdicts.distanceBand } : {}),
     };
     try {
+      // Not joined: answered like an unknown session, and audited like every attempt.
+      await sessionService.access(caller, sessionId, 'session:attend');
       if (evaluation.refusal) throw evaluation.refusal;
       if (!qr || qr.sessionId !== sessionId) throw new AppError('INVALID_QR', 'That is not a code of this session.');
       if (qr.kind !== 'chain') throw new AppError('INVALID_QR', 'Scan a classmate’s baton code.');
