@@ -106,7 +106,7 @@ export function parseQr(payload: string): ChainQr | ProjectorQr | undefined {
   if (parts[0] !== 'QRCA1') return undefined;
   if (parts[1] === 'C' && parts.length === 7) {
     const [, , sessionId = '', chainId = '', seq = '', step = '', code = ''] = parts;
-    if (!ID.test(sessionId) || !ID.test(chainId) || !INTEGER.test(seq) || !isCount(step) || !CHAIN_CODE.test(code)) {
+    if (!ID.test(sessionId) || !ID.test(chainId) || !isCount(seq) || !isCount(step) || !CHAIN_CODE.test(code)) {
       return undefined;
     }
     return { kind: 'chain', sessionId, chainId, seq: Number(seq), step: Number(step), code };
