@@ -26,12 +26,13 @@ import { AuthService } from './services/auth.service';
 import { ChainService } from './services/chain.service';
 import { ScanService } from './services/scan.service';
 import { SessionService } from './services/session.service';
+import { TokenService } from './services/token.service';
 import { ValidationService } from './services/validation.service';
 import { HealthService } from './services/health.service';
 import { OneTimeCodes } from './services/one-time-codes';
 import { SessionTokens } from './services/session-tokens';
 import { TeacherService } from './services/teacher.service';
-import { Cache } from './utils/cache';
+import { Cache, cacheKeys } from './utils/cache';
 import type { Logger } from './utils/logger';
 
 export interface Services {
@@ -52,6 +53,7 @@ export interface Services {
   readonly chains: ChainService;
   readonly scans: ScanService;
   readonly attendance: AttendanceService;
+  readonly tokens: TokenService;
 }
 
 export interface CompositionOptions {
@@ -98,7 +100,10 @@ export async function createServices(
   const cache = new Cache(cacheStore, clock);
   const teachers = new TeacherService(new TeacherRepository(store), cache, clock);
   const users = new UserRepository(store, clock);
-  const sessionRepository = new SessionRepository(store);
+  // Any write to a session's partition may change its attendance list: drop the cached one.
+  const sessionRepository = new SessionRepository(store, (sessionId) =>
+    cache.invalidate(cacheKeys.attendance(sessionId)),
+  );
   const sessions = new SessionService({
     sessions: sessionRepository,
     users,
@@ -118,6 +123,30 @@ export async function createServices(
     random: options.random ?? Math.random,
     config: config.chains,
     secret: config.jwtSecret,
+  });
+  const tokens = new TokenService({
+    sessionService: sessions,
+    clock,
+    secret: config.jwtSecret,
+    rotationSeconds: config.projectorRotationSeconds,
+  });
+  const attendance = new AttendanceService({
+    sessions: sessionRepository,
+    sessionService: sessions,
+    chains,
+    audit,
+    cache,
+    clock,
+  });
+  const scans = new ScanService({
+    sessions: sessionRepository,
+    sessionService: sessions,
+    chains,
+    validation: new ValidationService(cache),
+    tokens,
+    attendance,
+    audit,
+    clock,
   });
   const auth = new AuthService({
     auth: config.auth,
@@ -148,15 +177,9 @@ export async function createServices(
     teachers,
     sessions,
     chains,
-    scans: new ScanService({
-      sessions: sessionRepository,
-      sessionService: sessions,
-      chains,
-      validation: new ValidationService(cache),
-      audit,
-      clock,
-    }),
-    attendance: new AttendanceService({ sessions: sessionRepository, sessionService: sessions, chains }),
+    scans,
+    attendance,
+    tokens,
   };
 }
 

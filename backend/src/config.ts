@@ -64,6 +64,10 @@ export interface AppConfig {
   /** Peers (IPs or CIDRs) whose X-Forwarded-For entries are believed, e.g. a reverse proxy in front. */
   readonly trustedProxies: readonly string[];
   readonly chains: ChainConfig;
+  /** Projector codes rotate every this many seconds. */
+  readonly projectorRotationSeconds: number;
+  /** Audit events are purged this many days after their session ended. */
+  readonly auditRetentionDays: number;
 }
 
 /** Used when no domain or admin is configured outside production, so a fresh `npm start` can sign in. */
@@ -170,6 +174,8 @@ const EnvSchema = z.object({
   CHAIN_ACCEPT_PREVIOUS_STEPS: z.coerce.number().int().min(0).max(5).default(1),
   CHAIN_STALL_SECONDS: z.coerce.number().int().min(10).max(3_600).default(60),
   CHAIN_AUTO_RESEED: z.enum(['true', 'false']).default('true'),
+  PROJECTOR_ROTATION_SECONDS: z.coerce.number().int().min(5).max(120).default(10),
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(90),
 });
 
 type Env = z.infer<typeof EnvSchema>;
@@ -302,6 +308,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, cwd = p
       stallSeconds: env.CHAIN_STALL_SECONDS,
       autoReseed: env.CHAIN_AUTO_RESEED === 'true',
     },
+    projectorRotationSeconds: env.PROJECTOR_ROTATION_SECONDS,
+    auditRetentionDays: env.AUDIT_RETENTION_DAYS,
   };
   return deepFreeze(config);
 }

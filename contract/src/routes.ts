@@ -16,7 +16,11 @@ import {
 } from './auth';
 import { HealthResponseSchema } from './health';
 import {
+  AttendanceResponseSchema,
+  AttendanceRowSchema,
   ChainListResponseSchema,
+  OverrideRequestSchema,
+  ProjectorCodeSchema,
   ChainSchema,
   CoTeacherRequestSchema,
   CreateSessionRequestSchema,
@@ -239,6 +243,43 @@ export const routes = {
     role: 'teacher',
     response: EventPageSchema,
   },
+  codesGet: {
+    name: 'codesGet',
+    method: 'GET',
+    path: 'sessions/{id}/codes/{kind}',
+    role: 'teacher',
+    response: ProjectorCodeSchema,
+  },
+  earlyLeaveOpen: {
+    name: 'earlyLeaveOpen',
+    method: 'POST',
+    path: 'sessions/{id}/early-leave/open',
+    role: 'teacher',
+    response: SessionSchema,
+  },
+  earlyLeaveClose: {
+    name: 'earlyLeaveClose',
+    method: 'POST',
+    path: 'sessions/{id}/early-leave/close',
+    role: 'teacher',
+    response: SessionSchema,
+  },
+  attendanceGet: {
+    name: 'attendanceGet',
+    method: 'GET',
+    path: 'sessions/{id}/attendance',
+    role: 'teacher',
+    response: AttendanceResponseSchema,
+  },
+  attendanceOverride: {
+    name: 'attendanceOverride',
+    method: 'PUT',
+    path: 'sessions/{id}/attendance/{studentId}/override',
+    role: 'teacher',
+    request: OverrideRequestSchema,
+    response: AttendanceRowSchema,
+  },
+  exportGet: { name: 'exportGet', method: 'GET', path: 'sessions/{id}/export', role: 'teacher' },
 } as const satisfies Record<string, RouteDef>;
 
 export type RouteName = keyof typeof routes;

@@ -38,7 +38,7 @@ const sessionFields = {
   lateCutoffMinutes: z.number().int().min(0).max(240),
   exitWindowMinutes: z.number().int().min(0).max(240),
   entryMethod: EntryMethodSchema,
-  roster: z.array(EmailSchema).max(MAX_ROSTER),
+  roster: z.array(z.lazy(() => RosterEntrySchema)).max(MAX_ROSTER),
   rosterMode: RosterModeSchema,
   constraints: ConstraintsSchema,
 };
@@ -107,7 +107,13 @@ export type StudentSession = z.infer<typeof StudentSessionSchema>;
 export const SessionViewSchema = z.union([SessionSchema, StudentSessionSchema]);
 export const SessionListResponseSchema = z.object({ sessions: z.array(SessionViewSchema) });
 
-export const RosterRequestSchema = z.object({ entries: z.array(EmailSchema).max(MAX_ROSTER) });
+/** A roster entry: an email, or an email with the student's name (CSV rosters carry names). */
+export const RosterEntrySchema = z.union([
+  EmailSchema,
+  z.object({ email: EmailSchema, name: z.string().trim().max(200).optional() }),
+]);
+export type RosterEntry = z.infer<typeof RosterEntrySchema>;
+export const RosterRequestSchema = z.object({ entries: z.array(RosterEntrySchema).max(MAX_ROSTER) });
 export const RosterResponseSchema = z.object({ count: z.number() });
 
 export const CoTeacherRequestSchema = z.object({ email: EmailSchema });
@@ -220,3 +226,80 @@ export const AuditEventSchema = z.object({
 export type AuditEvent = z.infer<typeof AuditEventSchema>;
 
 export const EventPageSchema = z.object({ events: z.array(AuditEventSchema), cursor: z.string().nullable() });
+
+// --- Projector codes, attendance, overrides, export (AttendanceService, TokenService) ---
+
+export const ProjectorKindSchema = z.enum(['entry', 'late', 'early-leave', 'exit']);
+
+/** The code a projector shows: QR payload and a typed code, both valid until `expiresAt` (+ the previous step). */
+export const ProjectorCodeSchema = z.object({
+  kind: ProjectorKindSchema,
+  payload: z.string(),
+  typed: z.string(),
+  step: z.number(),
+  expiresAt: z.string(),
+});
+export type ProjectorCode = z.infer<typeof ProjectorCodeSchema>;
+
+export const OverrideSchema = z.object({
+  final: FinalStatusSchema,
+  reason: z.string(),
+  by: z.string(),
+  at: z.string(),
+});
+
+export const AttendanceRowSchema = z.object({
+  studentId: z.string(),
+  email: z.string(),
+  name: z.string().nullable(),
+  joined: z.boolean(),
+  entry: EntryStatusSchema.nullable(),
+  entryAt: z.string().nullable(),
+  entryMethod: z.enum(['chain', 'teacher_close', 'projector']).nullable(),
+  exitVerified: z.boolean(),
+  exitAt: z.string().nullable(),
+  earlyLeaveAt: z.string().nullable(),
+  final: FinalStatusSchema,
+  flags: z.array(z.string()),
+  override: OverrideSchema.nullable(),
+});
+export type AttendanceRow = z.infer<typeof AttendanceRowSchema>;
+
+export const AttendanceCountsSchema = z.object({
+  present: z.number(),
+  late: z.number(),
+  early_leave: z.number(),
+  left_early: z.number(),
+  absent: z.number(),
+  /** Joined students not verified on entry (yet); they are also counted by their final status. */
+  unverified: z.number(),
+});
+
+export const AttendanceResponseSchema = z.object({
+  counts: AttendanceCountsSchema,
+  rows: z.array(AttendanceRowSchema),
+});
+export type AttendanceResponse = z.infer<typeof AttendanceResponseSchema>;
+
+export const OverrideRequestSchema = z.object({
+  final: FinalStatusSchema,
+  reason: z.string().trim().min(1).max(500),
+});
+
+/** Export columns, in order (stable: re-importable). */
+export const EXPORT_COLUMNS = [
+  'student_id',
+  'email',
+  'name',
+  'entry',
+  'entry_at',
+  'entry_method',
+  'minutes_late',
+  'early_leave_at',
+  'exit_verified',
+  'exit_at',
+  'final',
+  'override',
+  'override_reason',
+  'flags',
+] as const;

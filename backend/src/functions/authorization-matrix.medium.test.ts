@@ -169,6 +169,16 @@ const matrix = {
     body: (who) => ({ scanId: `matrix-${who}-${Date.now()}`, payload: 'QRCA1.C.nope' }),
   },
   eventsList: { expect: sessionTeacher(200), params: sid },
+  codesGet: { expect: sessionTeacher(200), params: (_who, ctx) => ({ id: ctx.session.id, kind: 'entry' }) },
+  earlyLeaveOpen: { expect: sessionTeacher(200), params: sid },
+  earlyLeaveClose: { expect: sessionTeacher(200), params: sid },
+  attendanceGet: { expect: sessionTeacher(200), params: sid },
+  attendanceOverride: {
+    expect: sessionTeacher(200),
+    params: (_who, ctx) => ({ id: ctx.session.id, studentId: ctx.person('student').id }),
+    body: () => ({ final: 'present', reason: 'Matrix check' }),
+  },
+  exportGet: { expect: sessionTeacher(200), params: sid },
 } satisfies Record<RouteName, Row>;
 
 let host: TestHost;
@@ -188,7 +198,7 @@ beforeAll(async () => {
   const person = (who: Exclude<Who, 'anonymous'>) => people.get(who) as Person;
   const teacher = person('teacher');
   const student = person('student');
-  const session = await createSession(host, teacher, buildSession(Date.now() - 60_000));
+  const session = await createSession(host, teacher, buildSession(Date.now() - 60_000, { entryMethod: 'both' }));
   await joinAll(host, session, [student]);
   const other = await createSession(host, teacher, buildSession(Date.now() - 60_000));
   ctx = {

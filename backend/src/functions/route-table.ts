@@ -1,5 +1,6 @@
 /** The backend's route table: every contract route with its handler, and every timer. */
 import { adminRoutes } from './admin.routes';
+import { attendanceRoutes } from './attendance.routes';
 import { authRoutes } from './auth.routes';
 import { chainRoutes } from './chain.routes';
 import { devRoutes } from './dev.routes';
@@ -15,6 +16,7 @@ export const httpRoutes: readonly HttpRoute[] = [
   ...adminRoutes,
   ...sessionRoutes,
   ...chainRoutes,
+  ...attendanceRoutes,
 ] as HttpRoute[];
 
 export const timers: readonly TimerRoute[] = timerRoutes;

@@ -2,11 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { rosterFromCsv } from './session.routes';
 
 describe('rosterFromCsv', () => {
-  it('takes every email cell, whatever the columns, quoting, BOM or line endings', () => {
+  it('takes one student per row with an email, the first other cell as the name, whatever the quoting or BOM', () => {
     const csv = '\uFEFFname,email\r\n"Lovelace, Ada",ada@uni.edu\r\n"Hopper, ""Amazing"" Grace",grace@uni.edu\r\n\r\n';
-    expect(rosterFromCsv(csv)).toEqual({ entries: ['ada@uni.edu', 'grace@uni.edu'] });
-    expect(rosterFromCsv('ada@uni.edu\nbob@uni.edu,extra,columns')).toEqual({
-      entries: ['ada@uni.edu', 'bob@uni.edu'],
+    expect(rosterFromCsv(csv)).toEqual({
+      entries: [
+        { email: 'ada@uni.edu', name: 'Lovelace, Ada' },
+        { email: 'grace@uni.edu', name: 'Hopper, "Amazing" Grace' },
+      ],
+    });
+    expect(rosterFromCsv('ada@uni.edu\nbob@uni.edu,,Bob')).toEqual({
+      entries: ['ada@uni.edu', { email: 'bob@uni.edu', name: 'Bob' }],
     });
   });
 });

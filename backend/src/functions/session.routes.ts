@@ -4,10 +4,20 @@ import { parse } from 'csv-parse/sync';
 import { validationErrorFromZod } from '../middleware/errors';
 import { defineRoute } from './http';
 
-/** Roster CSV: every cell that looks like an email, in order (header rows and names are ignored). */
-export function rosterFromCsv(text: string): { entries: string[] } {
+/**
+ * Roster CSV: one student per row with an email cell; the row's first other non-empty cell is the name.
+ * Rows without an email (headers) are skipped.
+ */
+export function rosterFromCsv(text: string): { entries: ({ email: string; name?: string } | string)[] } {
   const rows = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true, trim: true }) as string[][];
-  return { entries: rows.flat().filter((cell) => cell.includes('@')) };
+  return {
+    entries: rows.flatMap((row) => {
+      const email = row.find((cell) => cell.includes('@'));
+      if (!email) return [];
+      const name = row.find((cell) => cell !== email && cell !== '');
+      return [name ? { email, name } : email];
+    }),
+  };
 }
 
 export const sessionRoutes = [
@@ -32,11 +42,9 @@ export const sessionRoutes = [
     jsonBody: await services.sessions.startSession(caller, params.id ?? ''),
   })),
 
-  defineRoute(routes.sessionsEnd, async ({ caller, params, services }) => {
-    const session = await services.sessions.endSession(caller, params.id ?? '');
-    await services.chains.closeAll(session.id);
-    return { jsonBody: session };
-  }),
+  defineRoute(routes.sessionsEnd, async ({ caller, params, services }) => ({
+    jsonBody: await services.attendance.endSession(caller, params.id ?? ''),
+  })),
 
   defineRoute(routes.sessionsDelete, async ({ caller, params, services }) => {
     await services.sessions.deleteSession(caller, params.id ?? '');

@@ -22,8 +22,19 @@ export const timerRoutes: readonly TimerRoute[] = [
     name: 'sessionClock',
     schedule: '*/10 * * * * *',
     run: async (services, log) => {
-      const summary = await services.sessions.tick(services.chains);
+      const summary = await services.sessions.tick({
+        sweep: (session) => services.chains.sweep(session),
+        afterEnd: (sessionId) => services.attendance.afterEnd(sessionId),
+      });
       if (summary.started + summary.ended > 0) log.info(summary, 'session clock');
+    },
+  },
+  {
+    // Audit events are kept AUDIT_RETENTION_DAYS after their session ended.
+    name: 'purgeAudit',
+    schedule: '0 41 3 * * *',
+    run: async (services, log) => {
+      log.info({ removed: await services.attendance.purgeAudit(services.config.auditRetentionDays) }, 'audit purged');
     },
   },
   {

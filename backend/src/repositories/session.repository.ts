@@ -10,7 +10,7 @@
  * Table `SessionIndex` (PK = `user:<userId>`, RK = `<startAt>|<sessionId>`) lists a person's sessions;
  * table `SessionClock` (PK `scheduled`, RK `<startAt ms>|<id>`; PK `active`, RK id) drives the timers.
  */
-import type { AuditEvent, Constraints } from '@qrca/contract';
+import type { AuditEvent, Constraints, FinalStatus } from '@qrca/contract';
 import type { BatchOperation, Entity, TableStore } from '../ports/table-store';
 
 const TABLE = 'Sessions';
@@ -47,12 +47,18 @@ export interface SessionRecord {
   readonly createdAt: string;
   readonly startedAt: string | null;
   readonly endedAt: string | null;
+  /** Exit verification was run (exit chains started or the exit code shown): final status needs exit then. */
+  readonly exitRun?: boolean;
+  /** Random per session; the projector codes' secret derives from it with a server key. */
+  readonly projectorNonce?: string;
   readonly [key: string]: unknown;
 }
 
 export interface AttendanceRecord {
   readonly studentId: string;
   readonly email: string;
+  /** From the roster, when it gives one. */
+  readonly name: string | null;
   readonly joinedAt: string | null;
   readonly onRoster: boolean;
   readonly entry: 'on_time' | 'late' | null;
@@ -65,6 +71,17 @@ export interface AttendanceRecord {
   /** The chain this student holds now, if any. */
   readonly holding: { readonly chainId: string; readonly phase: 'entry' | 'exit' } | null;
   readonly flags: readonly string[];
+  /** A teacher's decision, which wins over the computed status. */
+  readonly override?: {
+    readonly final: FinalStatus;
+    readonly reason: string;
+    readonly by: string;
+    readonly at: string;
+  } | null;
+  /** Last holder of an exit chain that closed without a scanner: may check out with the exit code. */
+  readonly awaitingExit?: boolean;
+  /** The final status frozen when the session ended (overrides after that still win). */
+  readonly frozenFinal?: FinalStatus | null;
   readonly [key: string]: unknown;
 }
 
@@ -89,6 +106,7 @@ export interface ChainRecord {
 export interface RosterRecord {
   readonly email: string;
   readonly studentId: string;
+  readonly name: string | null;
   readonly [key: string]: unknown;
 }
 
@@ -110,7 +128,11 @@ export interface IndexRecord {
 }
 
 export class SessionRepository {
-  constructor(private readonly store: TableStore) {}
+  /** @param onChange called after every write to a session's partition (write-through cache invalidation). */
+  constructor(
+    private readonly store: TableStore,
+    private readonly onChange: (sessionId: string) => Promise<void> = async () => {},
+  ) {}
 
   getMeta(sessionId: string): Promise<Stored<SessionRecord> | undefined> {
     return this.store.get<SessionRecord>(TABLE, sessionId, rowKeys.meta);
@@ -242,6 +264,43 @@ export class SessionRepository {
 
   async unmarkActive(sessionId: string): Promise<void> {
     await this.store.delete(CLOCK, 'active', sessionId);
+  }
+
+  async markEnded(sessionId: string, endedAtMs: number): Promise<void> {
+    await this.store.upsert(CLOCK, 'ended', `${String(endedAtMs).padStart(13, '0')}|${sessionId}`, { sessionId });
+  }
+
+  /** Sessions that ended before `cutoffMs` and still have an audit log. */
+  async endedBefore(cutoffMs: number): Promise<string[]> {
+    const page = await this.store.query<{ sessionId: string }>(CLOCK, 'ended', {
+      below: `${String(cutoffMs).padStart(13, '0')}|`,
+      limit: 500,
+    });
+    return page.items.map((item) => item.data.sessionId);
+  }
+
+  async forgetEnded(sessionId: string): Promise<void> {
+    const page = await this.store.query<{ sessionId: string }>(CLOCK, 'ended', { limit: 1000 });
+    for (const item of page.items.filter((i) => i.data.sessionId === sessionId))
+      await this.store.delete(CLOCK, 'ended', item.rowKey);
+  }
+
+  /** Deletes a session's audit events and kept scan answers; returns how many rows went. */
+  async deleteAudit(sessionId: string): Promise<number> {
+    let removed = 0;
+    for (const prefix of ['evt:', 'scan:']) {
+      for (;;) {
+        const page = await this.store.query(TABLE, sessionId, { prefix, limit: 100 });
+        if (page.items.length === 0) break;
+        await this.store.batch(
+          TABLE,
+          sessionId,
+          page.items.map((item) => ({ kind: 'delete' as const, rowKey: item.rowKey })),
+        );
+        removed += page.items.length;
+      }
+    }
+    return removed;
   }
 
   async activeSessions(): Promise<string[]> {

@@ -79,6 +79,10 @@ export class ChainService {
       );
     }
     const wanted = count === 'auto' ? autoChainCount(await this.joinedCount(sessionId)) : count;
+    // Exit chains mean exit verification was run: final status then requires it.
+    if (phase === 'exit' && !session.exitRun) {
+      await this.deps.sessionService.saveMeta(sessionId, (current) => ({ ...current, exitRun: true }));
+    }
     const seeds = pickRandom(candidates, wanted, this.deps.random);
     const started: Chain[] = [];
     for (const seed of seeds) {
@@ -358,10 +362,12 @@ export class ChainService {
       }),
     ];
     if (holder?.data.holding?.chainId === chain.data.chainId) {
+      // The last holder of an exit chain may now check out with the exit code.
+      const awaiting = chain.data.phase === 'exit' && !holder.data.exitVerified ? { awaitingExit: true } : {};
       operations.push({
         kind: 'update',
         rowKey: rowKeys.attendance(holder.data.studentId),
-        data: { ...holder.data, holding: null },
+        data: { ...holder.data, ...awaiting, holding: null },
         etag: holder.etag,
       });
     }

@@ -1,8 +1,9 @@
 /**
  * ScanService: one scan attempt from end to end — idempotent replay by scan id, validation (rate limits,
- * network, geofence), the flow for the payload (chain hand-off), and exactly one audit event per attempt.
+ * network, geofence), the flow for the payload (a classmate's chain code, or a projector code scanned or
+ * typed), and exactly one audit event per attempt.
  */
-import { parseQr, type ErrorCode, type ScanRequest, type ScanResponse } from '@qrca/contract';
+import { parseQr, type ErrorCode, type ProjectorKind, type ScanRequest, type ScanResponse } from '@qrca/contract';
 import { AppError, NotFoundError } from '../middleware/errors';
 import type { Clock } from '../ports/clock';
 import { StoreConflictError, type BatchOperation } from '../ports/table-store';
@@ -13,11 +14,16 @@ import {
   type ScanRecord,
   type SessionRepository,
 } from '../repositories/session.repository';
+import type { AttendanceService } from './attendance.service';
 import type { AuditLog, ScanEventFields } from './audit-log';
 import type { Caller } from './auth.service';
 import type { ChainService } from './chain.service';
 import type { SessionService } from './session.service';
+import type { TokenService } from './token.service';
 import type { ScanOrigin, ValidationService } from './validation.service';
+
+/** A code typed from the projector: 6 letters and digits. */
+const TYPED_CODE = /^[A-Za-z0-9]{6}$/;
 
 /** Refusals that depend on the moment, not on the attempt: a retry is a new attempt, so no answer is kept. */
 const TRANSIENT: ReadonlySet<ErrorCode> = new Set(['RATE_LIMITED', 'DEPENDENCY_UNAVAILABLE', 'CONFLICT']);
@@ -27,6 +33,8 @@ export interface ScanDependencies {
   readonly sessionService: SessionService;
   readonly chains: ChainService;
   readonly validation: ValidationService;
+  readonly tokens: TokenService;
+  readonly attendance: AttendanceService;
   readonly audit: AuditLog;
   readonly clock: Clock;
 }
@@ -62,8 +70,19 @@ export class ScanService {
       // Not joined: answered like an unknown session, and audited like every attempt.
       await sessionService.access(caller, sessionId, 'session:attend');
       if (evaluation.refusal) throw evaluation.refusal;
+      const typed = !qr && TYPED_CODE.test(input.payload.trim()) ? input.payload.trim() : undefined;
+      if (typed !== undefined || qr?.kind === 'projector') {
+        if (qr && qr.sessionId !== sessionId) throw new AppError('INVALID_QR', 'That is not a code of this session.');
+        const kind = this.deps.tokens.resolve(session, qr?.kind === 'projector' ? { qr } : { typed: typed ?? '' }, now);
+        const answer = this.projectorAnswer(kind);
+        await this.deps.attendance.projectorScan(session, caller.id, kind, evaluation.verdicts.flags, () => [
+          audit.scanEvent(caller.id, now, { ...fields, flow: `projector:${kind}` }),
+          this.record(caller.id, input.scanId, { status: 200, body: answer }),
+        ]);
+        await sessionService.markOnline(sessionId, caller.id);
+        return answer;
+      }
       if (!qr || qr.sessionId !== sessionId) throw new AppError('INVALID_QR', 'That is not a code of this session.');
-      if (qr.kind !== 'chain') throw new AppError('INVALID_QR', 'Scan a classmate’s baton code.');
       const body: ScanResponse = { outcome: 'verified_holder', flow: 'chain', youAreHolder: true };
       const { hold } = await this.deps.chains.handOff(session, caller.id, qr, evaluation.verdicts.flags, () => [
         audit.scanEvent(caller.id, now, fields),
@@ -125,6 +144,13 @@ export class ScanService {
     const chain = await this.deps.sessions.getChain(sessionId, holding.chainId);
     if (!chain) throw new NotFoundError();
     return { ...body, hold: this.deps.chains.holdFor(sessionId, chain.data as ChainRecord) };
+  }
+
+  private projectorAnswer(kind: ProjectorKind): ScanResponse {
+    const outcome = (
+      { entry: 'entry', late: 'late_entry', 'early-leave': 'early_leave', exit: 'exit_holder' } as const
+    )[kind];
+    return { outcome, flow: 'projector', youAreHolder: false };
   }
 
   private record(studentId: string, scanId: string, record: ScanRecord): BatchOperation {

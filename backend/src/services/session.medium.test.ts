@@ -208,7 +208,11 @@ describe('the session clock (fake clock)', () => {
     const session = await createSession(host, teacher, buildSession(clock.now() + 5 * 60_000), false);
     const status = async () =>
       SessionSchema.parse((await api(host, teacher, 'GET', `sessions/${session.id}`)).json).status;
-    const tick = () => host.services.sessions.tick(host.services.chains);
+    const tick = () =>
+      host.services.sessions.tick({
+        sweep: (x) => host.services.chains.sweep(x),
+        afterEnd: (id) => host.services.attendance.afterEnd(id),
+      });
     await tick();
     expect(await status()).toBe('scheduled');
     clock.advance(5 * 60_000);
@@ -231,7 +235,11 @@ describe('the session clock (fake clock)', () => {
     await joinAll(host, session, students);
     const started = await api(host, teacher, 'POST', `sessions/${session.id}/chains`, { phase: 'entry', count: 1 });
     const first = (started.json as { chains: ChainRecord[] }).chains[0] as ChainRecord;
-    const tick = () => host.services.sessions.tick(host.services.chains);
+    const tick = () =>
+      host.services.sessions.tick({
+        sweep: (x) => host.services.chains.sweep(x),
+        afterEnd: (id) => host.services.attendance.afterEnd(id),
+      });
 
     clock.advance(20_000);
     await heartbeatAll(host, session, students);

@@ -3,7 +3,14 @@
  * joining with the join code and presence (heartbeat). Session records are cached (5 min, invalidated on
  * every write) because every scan reads them.
  */
-import type { CreateSessionRequest, MyStatus, Session, StudentSession, UpdateSessionRequest } from '@qrca/contract';
+import type {
+  CreateSessionRequest,
+  MyStatus,
+  RosterEntry,
+  Session,
+  StudentSession,
+  UpdateSessionRequest,
+} from '@qrca/contract';
 import { MAX_ROSTER, MAX_SESSION_HOURS } from '@qrca/contract';
 import { randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { requireAccess, type Relation } from '../domain/access-policy';
@@ -113,6 +120,7 @@ export class SessionService {
       rosterCount: 0,
       constraints: input.constraints,
       earlyLeaveOpen: false,
+      projectorNonce: randomBytes(16).toString('base64url'),
       createdAt: iso(now),
       startedAt: null,
       endedAt: null,
@@ -202,10 +210,10 @@ export class SessionService {
   }
 
   /** Replaces the roster. @throws NotFoundError; AppError SESSION_ENDED. */
-  async putRoster(caller: Caller, sessionId: string, emails: readonly string[]): Promise<{ count: number }> {
+  async putRoster(caller: Caller, sessionId: string, entries: readonly RosterEntry[]): Promise<{ count: number }> {
     const { session } = await this.access(caller, sessionId, 'session:write');
     assertNotEnded(session);
-    const count = await this.replaceRoster(sessionId, emails);
+    const count = await this.replaceRoster(sessionId, entries);
     await this.saveMeta(sessionId, (current) => ({ ...current, rosterCount: count }));
     return { count };
   }
@@ -256,14 +264,16 @@ export class SessionService {
     const existing = await sessions.getAttendance(sessionId, caller.id);
     if (existing?.data.joinedAt) return { status: presentMyStatus(existing.data, session) };
     assertNotEnded(session);
-    const onRoster =
-      session.rosterCount === 0 || (await sessions.getRosterEntry(sessionId, emailKey(caller.email))) !== undefined;
+    const rosterEntry =
+      session.rosterCount === 0 ? undefined : await sessions.getRosterEntry(sessionId, emailKey(caller.email));
+    const onRoster = session.rosterCount === 0 || rosterEntry !== undefined;
     if (!onRoster && session.rosterMode === 'strict') {
       throw new AppError('NOT_ON_ROSTER', 'You are not on this class list. Ask your teacher to add you.');
     }
     const row: AttendanceRecord = {
       ...(existing?.data ?? emptyAttendance(caller.id, caller.email)),
       joinedAt: iso(clock.now()),
+      name: rosterEntry?.data.name ?? existing?.data.name ?? null,
       onRoster: session.rosterCount > 0 && onRoster,
       flags: onRoster ? (existing?.data.flags ?? []) : [...new Set([...(existing?.data.flags ?? []), 'not_on_roster'])],
     };
@@ -346,11 +356,11 @@ export class SessionService {
 
   /**
    * The session clock (a timer): starts sessions whose start time has come, ends active ones 30 minutes after
-   * their end time (closing their chains), and lets `chains` sweep the others for stalled chains.
+   * their end time (then `afterEnd`: chains closed, statuses frozen), and `sweep`s the others for stalled chains.
    */
-  async tick(chains: {
+  async tick(hooks: {
     sweep(session: SessionRecord): Promise<void>;
-    closeAll(sessionId: string): Promise<void>;
+    afterEnd(sessionId: string): Promise<void>;
   }): Promise<{ started: number; ended: number; active: number }> {
     const { sessions, clock } = this.deps;
     const now = clock.now();
@@ -372,10 +382,10 @@ export class SessionService {
         await sessions.unmarkActive(sessionId);
       } else if (now >= Date.parse(meta.data.endAt) + AUTO_END_AFTER_MS) {
         await this.finish(sessionId);
-        await chains.closeAll(sessionId);
+        await hooks.afterEnd(sessionId);
         ended++;
       } else {
-        await chains.sweep(meta.data);
+        await hooks.sweep(meta.data);
       }
     }
     return { started, ended, active: active.length - ended };
@@ -393,13 +403,25 @@ export class SessionService {
     return session;
   }
 
-  /** → ended (endedAt = now), chains closed by the caller of this (ChainService); idempotent. */
+  /** Opens or closes the early-leave window. @throws NotFoundError; AppError SESSION_ENDED, WRONG_PHASE. */
+  async setEarlyLeave(caller: Caller, sessionId: string, open: boolean): Promise<Session> {
+    const { relations } = await this.access(caller, sessionId, 'session:write');
+    const updated = await this.saveMeta(sessionId, (current) => {
+      assertNotEnded(current);
+      if (open && current.status !== 'active') throw new AppError('WRONG_PHASE', 'Start the session first.');
+      return current.earlyLeaveOpen === open ? current : { ...current, earlyLeaveOpen: open };
+    });
+    return presentSession(updated, relations.includes('owner') ? 'owner' : 'co_teacher', this.deps.publicUrl);
+  }
+
+  /** → ended (endedAt = now, early leave closed); chains and final statuses are the caller's (AttendanceService). */
   async finish(sessionId: string): Promise<SessionRecord> {
     const now = this.deps.clock.now();
     const session = await this.saveMeta(sessionId, (current) =>
-      current.status === 'ended' ? current : { ...current, status: 'ended', endedAt: iso(now) },
+      current.status === 'ended' ? current : { ...current, status: 'ended', endedAt: iso(now), earlyLeaveOpen: false },
     );
     await this.deps.sessions.unmarkActive(sessionId);
+    await this.deps.sessions.markEnded(sessionId, Date.parse(session.endedAt ?? iso(now)));
     await this.deps.sessions.unscheduleStart(sessionId, Date.parse(session.startAt));
     return session;
   }
@@ -419,12 +441,17 @@ export class SessionService {
     return undefined;
   }
 
-  /** Stores the roster (emails → stable student ids), replacing the previous one; returns its size. */
-  private async replaceRoster(sessionId: string, emails: readonly string[]): Promise<number> {
-    const unique = [...new Set(emails)];
-    if (unique.length > MAX_ROSTER) throw new ValidationError(`A roster holds at most ${MAX_ROSTER} students.`);
+  /** Stores the roster (emails → stable student ids, with names), replacing the previous one; returns its size. */
+  private async replaceRoster(sessionId: string, entries: readonly RosterEntry[]): Promise<number> {
+    const names = new Map<string, string | null>();
+    for (const entry of entries) {
+      const email = typeof entry === 'string' ? entry : entry.email;
+      const name = typeof entry === 'string' ? null : (entry.name ?? null);
+      if (!names.has(email) || name) names.set(email, name);
+    }
+    if (names.size > MAX_ROSTER) throw new ValidationError(`A roster holds at most ${MAX_ROSTER} students.`);
     const { sessions, users } = this.deps;
-    const people = await mapLimited(unique, CONCURRENCY, (email) => users.ensure(email));
+    const people = await mapLimited([...names.keys()], CONCURRENCY, (email) => users.ensure(email));
     const previous = await sessions.listByPrefix<RosterRecord>(sessionId, 'roster:');
     const keep = new Set(people.map((p) => rowKeys.roster(emailKey(p.email))));
     const operations: BatchOperation[] = [
@@ -434,7 +461,7 @@ export class SessionService {
       ...people.map((p) => ({
         kind: 'upsert' as const,
         rowKey: rowKeys.roster(emailKey(p.email)),
-        data: { email: p.email, studentId: p.id } satisfies RosterRecord,
+        data: { email: p.email, studentId: p.id, name: names.get(p.email) ?? null } satisfies RosterRecord,
       })),
     ];
     await sessions.batchAll(sessionId, operations);
@@ -447,6 +474,7 @@ export function emptyAttendance(studentId: string, email: string): AttendanceRec
   return {
     studentId,
     email,
+    name: null,
     joinedAt: null,
     onRoster: false,
     entry: null,

@@ -1,0 +1,99 @@
+/**
+ * TokenService: the projector's rotating codes (entry, late, early-leave, exit) — served to the session's
+ * teachers only while their phase is open, and resolved when a student scans or types one.
+ */
+import { formatProjectorQr, stepAt, type ProjectorCode, type ProjectorKind, type ProjectorQr } from '@qrca/contract';
+import { hkdfSync } from 'node:crypto';
+import { phaseAt } from '../domain/phases';
+import { matchProjectorCode, projectorCodes, projectorSecret } from '../domain/projector-code';
+import { AppError } from '../middleware/errors';
+import type { Clock } from '../ports/clock';
+import type { SessionRecord } from '../repositories/session.repository';
+import type { Caller } from './auth.service';
+import type { SessionService } from './session.service';
+
+export interface TokenDependencies {
+  readonly sessionService: SessionService;
+  readonly clock: Clock;
+  /** Server secret the per-session projector secrets derive from (JWT_SECRET). */
+  readonly secret: string;
+  readonly rotationSeconds: number;
+}
+
+const KINDS: readonly ProjectorKind[] = ['entry', 'late', 'early-leave', 'exit'];
+
+export class TokenService {
+  private readonly projectorKey: Buffer;
+
+  constructor(private readonly deps: TokenDependencies) {
+    this.projectorKey = Buffer.from(hkdfSync('sha256', deps.secret, 'qrca', 'projector codes v1', 32));
+  }
+
+  /** The kinds a projector may show now. */
+  openKinds(session: SessionRecord, nowMs: number): ProjectorKind[] {
+    if (session.status !== 'active') return [];
+    const { phase, exitWindowOpen } = phaseAt(session, nowMs);
+    return KINDS.filter((kind) => {
+      switch (kind) {
+        case 'entry':
+          return phase === 'entry' && session.entryMethod !== 'chain';
+        case 'late':
+          return phase === 'late';
+        case 'early-leave':
+          return session.earlyLeaveOpen;
+        case 'exit':
+          return exitWindowOpen;
+      }
+    });
+  }
+
+  /**
+   * The current code of `kind` for the projector. Showing the exit code counts as running exit
+   * verification (final status then needs it).
+   * @throws NotFoundError; AppError WRONG_PHASE when the kind is not open now.
+   */
+  async currentCode(caller: Caller, sessionId: string, kind: ProjectorKind): Promise<ProjectorCode> {
+    const { sessionService, clock, rotationSeconds } = this.deps;
+    const { session } = await sessionService.access(caller, sessionId, 'session:write');
+    const now = clock.now();
+    if (!this.openKinds(session, now).includes(kind)) {
+      throw new AppError('WRONG_PHASE', `The ${kind} code is not open now.`, { details: { kind } });
+    }
+    if (kind === 'exit' && !session.exitRun)
+      await sessionService.saveMeta(sessionId, (current) => ({ ...current, exitRun: true }));
+    const step = stepAt(now, rotationSeconds);
+    const { code, typed } = projectorCodes(this.secretOf(session), sessionId, kind, step);
+    return {
+      kind,
+      payload: formatProjectorQr({ sessionId, projectorKind: kind, step, code }),
+      typed,
+      step,
+      expiresAt: new Date((step + 1) * rotationSeconds * 1000).toISOString(),
+    };
+  }
+
+  /**
+   * Which projector code a scanned QR or a typed code is.
+   * @throws AppError INVALID_QR, CODE_EXPIRED.
+   */
+  resolve(session: SessionRecord, scanned: { qr: ProjectorQr } | { typed: string }, nowMs: number): ProjectorKind {
+    const match = matchProjectorCode({
+      secret: this.secretOf(session),
+      sessionId: session.id,
+      kinds: KINDS,
+      nowMs,
+      rotationSeconds: this.deps.rotationSeconds,
+      ...('qr' in scanned
+        ? { qr: { kind: scanned.qr.projectorKind, step: scanned.qr.step, code: scanned.qr.code } }
+        : { typed: scanned.typed }),
+    });
+    if (match === 'expired')
+      throw new AppError('CODE_EXPIRED', 'That code has changed. Scan or type the code on the screen now.');
+    if (match === 'invalid') throw new AppError('INVALID_QR', 'That code is not valid for this session.');
+    return match.kind;
+  }
+
+  private secretOf(session: SessionRecord): Buffer {
+    return projectorSecret(this.projectorKey, session.id, session.projectorNonce ?? '');
+  }
+}
