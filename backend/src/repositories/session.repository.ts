@@ -185,14 +185,18 @@ export class SessionRepository {
   }
 
   /** Same-partition batch of operations on this session (atomic). @throws StoreConflictError */
-  batch(sessionId: string, operations: readonly BatchOperation[]): Promise<string[]> {
-    return this.store.batch(TABLE, sessionId, operations);
+  async batch(sessionId: string, operations: readonly BatchOperation[]): Promise<string[]> {
+    const etags = await this.store.batch(TABLE, sessionId, operations);
+    await this.onChange(sessionId);
+    return etags;
   }
 
   /** Applies many operations in batches of 100 (not atomic across batches). */
   async batchAll(sessionId: string, operations: readonly BatchOperation[]): Promise<void> {
-    for (let i = 0; i < operations.length; i += 100)
+    for (let i = 0; i < operations.length; i += 100) {
       await this.store.batch(TABLE, sessionId, operations.slice(i, i + 100));
+    }
+    if (operations.length > 0) await this.onChange(sessionId);
   }
 
   insertMeta(record: SessionRecord): Promise<string> {
@@ -200,8 +204,10 @@ export class SessionRepository {
   }
 
   /** @throws StoreConflictError('etag_mismatch' | 'not_found') */
-  updateMeta(record: SessionRecord, etag: string): Promise<string> {
-    return this.store.update(TABLE, record.id, rowKeys.meta, record, etag);
+  async updateMeta(record: SessionRecord, etag: string): Promise<string> {
+    const next = await this.store.update(TABLE, record.id, rowKeys.meta, record, etag);
+    await this.onChange(record.id);
+    return next;
   }
 
   /** Deletes every row of the session. */

@@ -349,6 +349,68 @@ describe('export', () => {
   });
 });
 
+describe('after the end', () => {
+  it('freezes final statuses, still takes overrides, and purges the audit log after the retention period', async () => {
+    const clock = new FakeClock(START);
+    const host = await start(clock);
+    const teacher = await signInPerson(host, 'grace@staff.example.edu');
+    const [came, absent] = (await signInStudents(host, 2)) as [Person, Person];
+    const session = await createSession(host, teacher, buildSession(START, { entryMethod: 'both' }));
+    await joinAll(host, session, [came, absent]);
+    await scan(host, session, came, (await code(host, teacher, session, 'entry')).payload);
+    await api(host, teacher, 'POST', `sessions/${session.id}/end`);
+    const rows = async () =>
+      AttendanceResponseSchema.parse((await api(host, teacher, 'GET', `sessions/${session.id}/attendance`)).json).rows;
+    expect((await rows()).map((r) => [r.email, r.final])).toEqual([
+      [came.email, 'present'],
+      [absent.email, 'absent'],
+    ]);
+    const stored = await host.services.store.get<{ frozenFinal: string }>('Sessions', session.id, `att:${came.id}`);
+    expect(stored?.data.frozenFinal).toBe('present');
+    expect(
+      (
+        await api(host, teacher, 'PUT', `sessions/${session.id}/attendance/${absent.id}/override`, {
+          final: 'late',
+          reason: 'Bus',
+        })
+      ).status,
+    ).toBe(200);
+    expect((await rows()).find((r) => r.email === absent.email)).toMatchObject({
+      final: 'late',
+      override: { final: 'late', reason: 'Bus' },
+    });
+    expect(
+      (
+        await api(host, teacher, 'PUT', `sessions/${session.id}/attendance/u_nobody/override`, {
+          final: 'late',
+          reason: 'x',
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await api(host, teacher, 'PUT', `sessions/${session.id}/attendance/${came.id}/override`, {
+          final: 'late',
+          reason: '',
+        })
+      ).status,
+    ).toBe(400);
+
+    const audit = async () =>
+      (await host.services.store.query('Sessions', session.id, { prefix: 'evt:' })).items.length;
+    expect(await audit()).toBeGreaterThan(0);
+    clock.advance(89 * 24 * 60 * MIN);
+    expect(await host.services.attendance.purgeAudit(90)).toBe(0);
+    clock.advance(2 * 24 * 60 * MIN);
+    expect(await host.services.attendance.purgeAudit(90)).toBeGreaterThan(0);
+    expect(await audit()).toBe(0);
+    expect((await host.services.store.query('Sessions', session.id, { prefix: 'scan:' })).items).toEqual([]);
+    const later = await signInPerson(host, teacher.email); // 91 days on, a new sign-in
+    const kept = await api(host, later, 'GET', `sessions/${session.id}/attendance`);
+    expect(AttendanceResponseSchema.parse(kept.json).rows).toHaveLength(2); // the attendance record itself stays
+  });
+});
+
 // --- helpers for running chains in the class test ---
 
 function byId(students: readonly Person[], id: string): Person {
