@@ -1,18 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { autoChainCount, pickRandom } from './seeding';
-
-/** mulberry32: a small seeded generator in [0, 1). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { seededRandom } from '../test-support/seeded-random';
 
 describe('autoChainCount', () => {
   it('starts one chain per 24 joined students, at least one', () => {
@@ -48,20 +37,20 @@ describe('pickRandom', () => {
   });
 
   it('returns everything (as a permutation) when asked for more than there is', () => {
-    const picked = pickRandom(['a', 'b', 'c'], 10, seeded(1));
+    const picked = pickRandom(['a', 'b', 'c'], 10, seededRandom(1));
     expect([...picked].sort()).toEqual(['a', 'b', 'c']);
   });
 
   it('returns nothing for an empty input or a count of 0', () => {
-    expect(pickRandom([], 3, seeded(1))).toEqual([]);
-    expect(pickRandom([1, 2, 3], 0, seeded(1))).toEqual([]);
-    expect(pickRandom([1, 2, 3], -2, seeded(1))).toEqual([]);
+    expect(pickRandom([], 3, seededRandom(1))).toEqual([]);
+    expect(pickRandom([1, 2, 3], 0, seededRandom(1))).toEqual([]);
+    expect(pickRandom([1, 2, 3], -2, seededRandom(1))).toEqual([]);
   });
 
   it('is deterministic for a seeded generator', () => {
     const items = Array.from({ length: 50 }, (_, i) => `s${i}`);
-    expect(pickRandom(items, 5, seeded(42))).toEqual(pickRandom(items, 5, seeded(42)));
-    expect(pickRandom(items, 5, seeded(42))).not.toEqual(pickRandom(items, 5, seeded(43)));
+    expect(pickRandom(items, 5, seededRandom(42))).toEqual(pickRandom(items, 5, seededRandom(42)));
+    expect(pickRandom(items, 5, seededRandom(42))).not.toEqual(pickRandom(items, 5, seededRandom(43)));
   });
 
   it('stays in range for a generator that returns the extremes', () => {
@@ -71,7 +60,7 @@ describe('pickRandom', () => {
   });
 
   it('picks every member about equally often', () => {
-    const random = seeded(7);
+    const random = seededRandom(7);
     const counts = new Map<string, number>();
     const trials = 20_000;
     for (let i = 0; i < trials; i++) {
