@@ -17,6 +17,9 @@ const TABLE = 'Sessions';
 const INDEX = 'SessionIndex';
 const CLOCK = 'SessionClock';
 const PAGE = 1000;
+/** Every id we issue (sessions, users, chains, scans) has this shape; anything else is not found. */
+const ID = /^[A-Za-z0-9_-]{1,64}$/;
+const isId = (value: string) => ID.test(value);
 
 export const rowKeys = {
   meta: 'meta',
@@ -135,23 +138,33 @@ export class SessionRepository {
   ) {}
 
   getMeta(sessionId: string): Promise<Stored<SessionRecord> | undefined> {
-    return this.store.get<SessionRecord>(TABLE, sessionId, rowKeys.meta);
+    return this.get<SessionRecord>(sessionId, rowKeys.meta);
   }
 
   getAttendance(sessionId: string, studentId: string): Promise<Stored<AttendanceRecord> | undefined> {
-    return this.store.get<AttendanceRecord>(TABLE, sessionId, rowKeys.attendance(studentId));
+    return isId(studentId)
+      ? this.get<AttendanceRecord>(sessionId, rowKeys.attendance(studentId))
+      : Promise.resolve(undefined);
   }
 
   getChain(sessionId: string, chainId: string): Promise<Stored<ChainRecord> | undefined> {
-    return this.store.get<ChainRecord>(TABLE, sessionId, rowKeys.chain(chainId));
+    return isId(chainId) ? this.get<ChainRecord>(sessionId, rowKeys.chain(chainId)) : Promise.resolve(undefined);
   }
 
   getRosterEntry(sessionId: string, emailKey: string): Promise<Stored<RosterRecord> | undefined> {
-    return this.store.get<RosterRecord>(TABLE, sessionId, rowKeys.roster(emailKey));
+    return this.get<RosterRecord>(sessionId, rowKeys.roster(emailKey));
   }
 
   getScan(sessionId: string, studentId: string, scanId: string): Promise<Stored<ScanRecord> | undefined> {
-    return this.store.get<ScanRecord>(TABLE, sessionId, rowKeys.scan(studentId, scanId));
+    return isId(studentId) && isId(scanId)
+      ? this.get<ScanRecord>(sessionId, rowKeys.scan(studentId, scanId))
+      : Promise.resolve(undefined);
+  }
+
+  /** A row of the session, or undefined — also for ids from a URL that no session could have. */
+  private get<T>(sessionId: string, rowKey: string): Promise<Stored<T> | undefined> {
+    if (!isId(sessionId)) return Promise.resolve(undefined);
+    return this.store.get<T & Record<string, unknown>>(TABLE, sessionId, rowKey);
   }
 
   /** Every row with this RK prefix (attendance, chains, roster), following continuations. */

@@ -6,6 +6,7 @@ import type { AttendanceRecord, ChainRecord } from '../repositories/session.repo
 import {
   api,
   buildSession,
+  type Person,
   chains,
   CLASS_ROLES,
   createSession,
@@ -119,6 +120,28 @@ describe('creating and reading sessions', () => {
     expect([late.status, late.code]).toEqual([409, 'SESSION_ENDED']);
     const restart = await api(host, teacher, 'POST', `sessions/${session.id}/start`);
     expect(restart.code).toBe('SESSION_ENDED');
+  });
+});
+
+describe('ids from the URL', () => {
+  it('answers 404 (never 500) for ids no session, chain or student could have', async () => {
+    const host = await start();
+    const teacher = await signInPerson(host, TEACHER);
+    const [student] = (await signInStudents(host, 1)) as [Person];
+    const session = await createSession(host, teacher, buildSession(Date.now() - 60_000));
+    await joinAll(host, session, [student]);
+    const weird = encodeURIComponent('a/b#c?d');
+    expect((await api(host, teacher, 'GET', `sessions/${weird}`)).status).toBe(404);
+    expect((await api(host, teacher, 'POST', `sessions/${session.id}/chains/${weird}/close`)).status).toBe(404);
+    const override = await api(host, teacher, 'PUT', `sessions/${session.id}/attendance/${weird}/override`, {
+      final: 'present',
+      reason: 'x',
+    });
+    expect(override.status).toBe(404);
+    expect(
+      (await api(host, student, 'POST', `sessions/${weird}/scans`, { scanId: 'abcdefgh', payload: 'x' })).status,
+    ).toBe(404);
+    expect((await api(host, student, 'GET', `sessions/${'x'.repeat(300)}/me`)).status).toBe(404);
   });
 });
 
