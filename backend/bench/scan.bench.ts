@@ -527,7 +527,10 @@ async function main(): Promise<number> {
     `bench:scan: ${STUDENTS} virtual students ${load}, ${SECONDS} s after ${WARMUP_SECONDS} s warm-up; ` +
       `${SESSIONS} sessions × ${CLASS_SIZE} students. Setting up …`,
   );
-  const host = await startTestHost({ ...CLASS_ROLES, TRUSTED_PROXIES: '127.0.0.1,::1' }, { logLevel: 'silent' });
+  const host = await startTestHost(
+    { ...CLASS_ROLES, TRUSTED_PROXIES: '127.0.0.1,::1' },
+    { logLevel: 'silent', timers: true },
+  );
   const client = new Client(host.url);
   let setup: SetUp;
   let result: RunResult;

@@ -38,6 +38,8 @@ export interface LocalHostOptions {
   readonly hostname?: string;
   /** Directory of the built web app (index.html); when missing, `/` explains how to build it. */
   readonly webRoot?: string;
+  /** Run the timers on their schedules (default true; tests on a fake clock turn them off and tick by hand). */
+  readonly timers?: boolean;
   /** Longest wait for in-flight requests and timers at shutdown before connections are cut. */
   readonly shutdownGraceMs?: number;
 }
@@ -253,7 +255,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     res.end('QR Chain Attendance API is running. The web app is not built: run `npm run build -w web`.\n');
   }
 
-  const timerJobs = registry.functions.flatMap((fn) => {
+  const timerJobs = (options.timers === false ? [] : registry.functions).flatMap((fn) => {
     const trigger = Object.values(fn.bindings).find((b) => b.type === 'timerTrigger');
     if (!trigger || typeof trigger.schedule !== 'string') return [];
     const job = new Cron(trigger.schedule, { protect: true }, async () => {

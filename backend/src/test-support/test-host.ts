@@ -30,6 +30,8 @@ export interface TestHost {
 export interface TestHostOptions {
   readonly clock?: Clock;
   readonly webRoot?: string;
+  /** Run the timers on wall-clock schedules (default false: tests tick the session clock themselves). */
+  readonly timers?: boolean;
   /** Reuse a data directory (e.g. to restart on the same SQLite file); default a fresh temp dir. */
   readonly dataDir?: string;
   readonly logLevel?: 'info' | 'warn' | 'silent';
@@ -54,7 +56,14 @@ export async function startTestHost(env: NodeJS.ProcessEnv = {}, options: TestHo
   const runtime = new ServiceRuntime(config, logger, options.clock ? { clock: options.clock } : {});
   registerFunctions(runtime);
   const services = await runtime.get();
-  const host = await startLocalHost({ registry, logger, port: 0, webRoot: options.webRoot, shutdownGraceMs: 500 });
+  const host = await startLocalHost({
+    registry,
+    logger,
+    port: 0,
+    webRoot: options.webRoot,
+    shutdownGraceMs: 500,
+    timers: options.timers ?? false,
+  });
   return {
     url: host.url,
     services,
