@@ -71,14 +71,15 @@ export class ChainService {
     const { session } = await this.deps.sessionService.access(caller, sessionId, 'session:write');
     const now = this.deps.clock.now();
     this.assertPhase(session, phase, now);
-    const candidates = await this.eligibleOnline(sessionId, phase);
+    const rows = await this.deps.sessions.listByPrefix<AttendanceRecord>(sessionId, 'att:');
+    const candidates = await this.onlineEligible(sessionId, rows, phase);
     if (candidates.length === 0) {
       throw notEligible(
         'Nobody can hold a chain right now: no online student is waiting for verification.',
         'no_candidates',
       );
     }
-    const wanted = count === 'auto' ? autoChainCount(await this.joinedCount(sessionId)) : count;
+    const wanted = count === 'auto' ? autoChainCount(rows.filter((row) => row.data.joinedAt).length) : count;
     // Exit chains mean exit verification was run: final status then requires it.
     if (phase === 'exit' && !session.exitRun) {
       await this.deps.sessionService.saveMeta(sessionId, (current) => ({ ...current, exitRun: true }));
@@ -125,8 +126,8 @@ export class ChainService {
       this.deps.sessions.listByPrefix<ChainRecord>(sessionId, 'chain:'),
       this.deps.sessions.listByPrefix<AttendanceRecord>(sessionId, 'att:'),
     ]);
-    const emails = new Map(rows.map((row) => [row.data.studentId, row.data.email]));
-    return chains.map((chain) => presentChain(chain.data, emails.get(chain.data.holderId) ?? null));
+    const names = new Map(rows.map((row) => [row.data.studentId, row.data.name ?? row.data.email]));
+    return chains.map((chain) => presentChain(chain.data, names.get(chain.data.holderId) ?? null));
   }
 
   /**
@@ -316,9 +317,13 @@ export class ChainService {
     }
   }
 
-  /** Students who may hold a chain of `phase` now and are online. */
-  async eligibleOnline(sessionId: string, phase: ChainPhase, except?: string): Promise<Stored<AttendanceRecord>[]> {
-    const rows = await this.deps.sessions.listByPrefix<AttendanceRecord>(sessionId, 'att:');
+  /** Of `rows`, the students who may hold a chain of `phase` now and are online. */
+  private async onlineEligible(
+    sessionId: string,
+    rows: readonly Stored<AttendanceRecord>[],
+    phase: ChainPhase,
+    except?: string,
+  ): Promise<Stored<AttendanceRecord>[]> {
     const eligible = rows.filter(
       (row) => row.data.joinedAt && row.data.studentId !== except && this.canHold(row.data, phase),
     );
@@ -329,7 +334,8 @@ export class ChainService {
   }
 
   private async reseed(sessionId: string, chain: Stored<ChainRecord>, now: number): Promise<void> {
-    const candidates = await this.eligibleOnline(sessionId, chain.data.phase, chain.data.holderId);
+    const rows = await this.deps.sessions.listByPrefix<AttendanceRecord>(sessionId, 'att:');
+    const candidates = await this.onlineEligible(sessionId, rows, chain.data.phase, chain.data.holderId);
     const [next] = pickRandom(candidates, 1, this.deps.random);
     if (!next) {
       await this.closeQuietly(sessionId, chain, now, 'no_candidates');
@@ -462,11 +468,6 @@ export class ChainService {
         phase === 'entry' ? 'Entry chains run only while entry is open.' : 'Exit chains run only in the exit window.',
       );
     }
-  }
-
-  private async joinedCount(sessionId: string): Promise<number> {
-    const rows = await this.deps.sessions.listByPrefix<AttendanceRecord>(sessionId, 'att:');
-    return rows.filter((row) => row.data.joinedAt).length;
   }
 
   /** The chain row, from the cache unless `fresh`. @throws NotFoundError */
