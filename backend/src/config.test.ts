@@ -64,6 +64,7 @@ describe('loadConfig', () => {
       'AzureWebJobsStorage',
       'JWT_SECRET',
       'PUBLIC_URL',
+      'REDIS_URL',
       'SMTP_URL',
     ]);
     expect(issuesOf({ ...PRODUCTION, PUBLIC_URL: 'http://plain.example' })).toEqual([

@@ -196,6 +196,13 @@ function secretIssues(env: Env): ConfigIssue[] {
       });
     }
   }
+  if (env.NODE_ENV === 'production' && env.AzureWebJobsStorage && !env.REDIS_URL) {
+    issues.push({
+      key: 'REDIS_URL',
+      message:
+        'required in production with Azure Table Storage: instances must share sign-in codes, rate limits and revocations',
+    });
+  }
   if (env.NODE_ENV === 'production' && env.AUTH_PROVIDER !== 'swa' && !env.SMTP_URL) {
     issues.push({ key: 'SMTP_URL', message: 'required in production to send sign-in codes (or AUTH_PROVIDER=swa)' });
   }
