@@ -1,11 +1,18 @@
-/** Development only: the outbox of sign-in emails (404 in production or when SMTP is configured). */
+/**
+ * Development only: the outbox of sign-in emails — 404 in production, with SMTP, or to anyone but this
+ * machine.
+ */
 import { EmailSchema, routes } from '@qrca/contract';
+import { ipInNetworks } from '../domain/network';
 import { NotFoundError, validationErrorFromZod } from '../middleware/errors';
 import { defineRoute } from './http';
 
+const LOOPBACK = ['127.0.0.0/8', '::1'];
+
 export const devRoutes = [
-  defineRoute(routes.devOutbox, async ({ request, services }) => {
-    if (!services.outbox) throw new NotFoundError();
+  defineRoute(routes.devOutbox, async ({ request, clientIp, services }) => {
+    // Only on this machine: with HOST=0.0.0.0 phones on the network must not read everyone's codes.
+    if (!services.outbox || !clientIp || !ipInNetworks(clientIp, LOOPBACK)) throw new NotFoundError();
     const to = request.query.get('to');
     const recipient = to === null ? undefined : EmailSchema.safeParse(to);
     if (recipient && !recipient.success) throw validationErrorFromZod(recipient.error, 'That is not an email address.');

@@ -67,6 +67,15 @@ describe('sign-in by email code', () => {
     expect(outbox).toEqual({ messages: [] });
   });
 
+  it('shows the dev outbox to this machine only', async () => {
+    // Behind a trusted proxy, a phone on the network (192.168.1.20) must not read the codes.
+    const host = await start({ TRUSTED_PROXIES: '127.0.0.1,::1' });
+    await postJson(host, '/api/auth/code', { email: STUDENT });
+    const remote = await host.fetch('/api/dev/outbox', { headers: { 'x-forwarded-for': '192.168.1.20' } });
+    expect(remote.status).toBe(404);
+    expect((await host.fetch('/api/dev/outbox')).status).toBe(200);
+  });
+
   it('signs in through the outbox: token in the body and an HttpOnly SameSite=Lax cookie', async () => {
     const host = await start();
     const sent = await postJson(host, '/api/auth/code', { email: ' Ada@Students.Example.edu ' });
