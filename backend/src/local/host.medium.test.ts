@@ -81,6 +81,8 @@ describe('local host on embedded defaults', () => {
     expect(asset.status).toBe(200);
     expect(asset.headers.get('cache-control')).toContain('immutable');
     expect(index.headers.get('cache-control')).toBe('no-cache');
+    expect(index.headers.get('x-frame-options')).toBe('DENY');
+    expect(index.headers.get('x-content-type-options')).toBe('nosniff');
   });
 });
 

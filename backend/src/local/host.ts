@@ -186,11 +186,13 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
           etag: true,
           dev: false,
           // Vite fingerprints everything under assets/; the shell itself must be revalidated after a deploy.
-          setHeaders: (res, pathname) =>
-            res.setHeader(
-              'Cache-Control',
-              pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
-            ),
+          setHeaders: (res, pathname) => {
+            const immutable = pathname.startsWith('/assets/');
+            res.setHeader('Cache-Control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+            res.setHeader('X-Content-Type-Options', 'nosniff');
+            res.setHeader('Referrer-Policy', 'no-referrer');
+            res.setHeader('X-Frame-Options', 'DENY');
+          },
         })
       : undefined;
 
