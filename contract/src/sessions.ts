@@ -62,8 +62,8 @@ export const UpdateSessionRequestSchema = z
   .refine((v) => Object.keys(v).length > 0, 'Change at least one field.');
 export type UpdateSessionRequest = z.infer<typeof UpdateSessionRequestSchema>;
 
-/** A session as its teachers see it. */
-export const SessionSchema = z.object({
+/** What everyone who may see a session sees: its name, state and timing. */
+const SessionBasicsSchema = z.object({
   id: z.string(),
   title: z.string(),
   status: SessionStatusSchema,
@@ -72,6 +72,11 @@ export const SessionSchema = z.object({
   lateCutoffMinutes: z.number(),
   exitWindowMinutes: z.number(),
   entryMethod: EntryMethodSchema,
+});
+export type SessionBasics = z.infer<typeof SessionBasicsSchema>;
+
+/** A session as its teachers see it. */
+export const SessionSchema = SessionBasicsSchema.extend({
   joinCode: z.string(),
   joinUrl: z.string(),
   rosterMode: RosterModeSchema,
@@ -89,15 +94,7 @@ export const SessionSchema = z.object({
 export type Session = z.infer<typeof SessionSchema>;
 
 /** A session as a joined student sees it: no roster, no join code, no other people. */
-export const StudentSessionSchema = z.object({
-  id: z.string(),
-  title: z.string(),
-  status: SessionStatusSchema,
-  startAt: z.string(),
-  endAt: z.string(),
-  lateCutoffMinutes: z.number(),
-  exitWindowMinutes: z.number(),
-  entryMethod: EntryMethodSchema,
+export const StudentSessionSchema = SessionBasicsSchema.extend({
   /** Scans must carry the device's position. */
   needsLocation: z.boolean(),
   yourRole: z.literal('student'),

@@ -1,18 +1,11 @@
 /** The only way session data leaves: what a teacher sees of a session, and what a joined student sees. */
-import type { Session, StudentSession } from '@qrca/contract';
+import type { Session, SessionBasics, StudentSession } from '@qrca/contract';
 import type { SessionRecord } from '../repositories/session.repository';
 
 /** Teachers (owner or co-teacher): everything but the people on the roster. */
 export function presentSession(session: SessionRecord, yourRole: 'owner' | 'co_teacher', publicUrl: string): Session {
   return {
-    id: session.id,
-    title: session.title,
-    status: session.status,
-    startAt: session.startAt,
-    endAt: session.endAt,
-    lateCutoffMinutes: session.lateCutoffMinutes,
-    exitWindowMinutes: session.exitWindowMinutes,
-    entryMethod: session.entryMethod,
+    ...basics(session),
     joinCode: session.joinCode,
     joinUrl: joinUrl(publicUrl, session),
     rosterMode: session.rosterMode,
@@ -32,6 +25,15 @@ export function presentSession(session: SessionRecord, yourRole: 'owner' | 'co_t
 export function presentStudentSession(session: SessionRecord): StudentSession {
   const fence = session.constraints.geofence;
   return {
+    ...basics(session),
+    needsLocation: fence !== undefined && fence.mode !== 'off',
+    yourRole: 'student',
+  };
+}
+
+/** Name, state and timing: what everyone who may see the session sees. */
+function basics(session: SessionRecord): SessionBasics {
+  return {
     id: session.id,
     title: session.title,
     status: session.status,
@@ -40,8 +42,6 @@ export function presentStudentSession(session: SessionRecord): StudentSession {
     lateCutoffMinutes: session.lateCutoffMinutes,
     exitWindowMinutes: session.exitWindowMinutes,
     entryMethod: session.entryMethod,
-    needsLocation: fence !== undefined && fence.mode !== 'off',
-    yourRole: 'student',
   };
 }
 

@@ -201,6 +201,8 @@ export class ChainService {
     qr: ChainQr,
     flags: readonly string[],
     extra: (chain: ChainRecord) => BatchOperation[],
+    /** The scanner's row as just read (saves a read on the hot path); re-read on retries. */
+    scannerRow?: Stored<AttendanceRecord>,
   ): Promise<{ chain: ChainRecord; hold: Hold }> {
     const sessionId = session.id;
     return this.withRetries(async (attempt) => {
@@ -211,7 +213,7 @@ export class ChainService {
       });
       let scanner: Stored<AttendanceRecord>;
       try {
-        scanner = await this.judge(session, scannerId, qr, chain, now);
+        scanner = await this.judge(session, scannerId, qr, chain, now, fromCache ? scannerRow : undefined);
       } catch (error) {
         // A refusal must not rest on a cached row that lags behind: decide again on the store's row.
         if (!(error instanceof AppError) || !fromCache) throw error;
@@ -236,6 +238,7 @@ export class ChainService {
     qr: ChainQr,
     chain: Stored<ChainRecord>,
     now: number,
+    known?: Stored<AttendanceRecord>,
   ): Promise<Stored<AttendanceRecord>> {
     if (qr.seq > chain.data.seq) throw new AppError('INVALID_QR', 'That code is not valid.');
     if (qr.seq < chain.data.seq) throw batonTaken();
@@ -257,7 +260,7 @@ export class ChainService {
     this.assertPhase(session, chain.data.phase, now);
     if (chain.data.state === 'closed') throw notEligible('This chain has ended. Scan another holder.', 'chain_closed');
     if (chain.data.holderId === scannerId) throw notEligible('You cannot scan your own code.', 'self');
-    const scanner = await this.deps.sessions.getAttendance(session.id, scannerId);
+    const scanner = known ?? (await this.deps.sessions.getAttendance(session.id, scannerId));
     if (!scanner?.data.joinedAt) throw notEligible('Join the session first.', 'not_joined');
     if (!this.canHold(scanner.data, chain.data.phase)) {
       throw scanner.data.holding

@@ -68,7 +68,7 @@ export class ScanService {
     };
     try {
       // Not joined: answered like an unknown session, and audited like every attempt.
-      await sessionService.access(caller, sessionId, 'session:attend');
+      const { attendance } = await sessionService.access(caller, sessionId, 'session:attend');
       if (evaluation.refusal) throw evaluation.refusal;
       const typed = !qr && TYPED_CODE.test(input.payload.trim()) ? input.payload.trim() : undefined;
       if (typed !== undefined || qr?.kind === 'projector') {
@@ -84,10 +84,14 @@ export class ScanService {
       }
       if (!qr || qr.sessionId !== sessionId) throw new AppError('INVALID_QR', 'That is not a code of this session.');
       const body: ScanResponse = { outcome: 'verified_holder', flow: 'chain', youAreHolder: true };
-      const { hold } = await this.deps.chains.handOff(session, caller.id, qr, evaluation.verdicts.flags, () => [
-        audit.scanEvent(caller.id, now, fields),
-        this.record(caller.id, input.scanId, { status: 200, body }),
-      ]);
+      const { hold } = await this.deps.chains.handOff(
+        session,
+        caller.id,
+        qr,
+        evaluation.verdicts.flags,
+        () => [audit.scanEvent(caller.id, now, fields), this.record(caller.id, input.scanId, { status: 200, body })],
+        attendance,
+      );
       await sessionService.markOnline(sessionId, caller.id);
       return { ...body, hold };
     } catch (error) {

@@ -28,6 +28,7 @@ import {
   type RosterRecord,
   type SessionRecord,
   type SessionRepository,
+  type Stored,
 } from '../repositories/session.repository';
 import type { UserRepository } from '../repositories/users.repository';
 import { CACHE_TTL, cacheKeys, type Cache } from '../utils/cache';
@@ -140,7 +141,7 @@ export class SessionService {
     const views = await mapLimited(index, CONCURRENCY, async ({ data }) => {
       const session = await this.findSession(data.sessionId);
       if (!session) return undefined;
-      const relations = await this.relationsOf(caller, session);
+      const { relations } = await this.relationsOf(caller, session);
       return this.present(caller, session, relations);
     });
     return views.filter((view): view is Session | StudentSession => view !== undefined);
@@ -329,12 +330,12 @@ export class SessionService {
     caller: Caller,
     sessionId: string,
     action: Parameters<typeof requireAccess>[1],
-  ): Promise<{ session: SessionRecord; relations: Relation[] }> {
+  ): Promise<{ session: SessionRecord; relations: Relation[]; attendance?: Stored<AttendanceRecord> }> {
     const session = await this.findSession(sessionId);
     if (!session) throw new NotFoundError();
-    const relations = await this.relationsOf(caller, session);
+    const { relations, attendance } = await this.relationsOf(caller, session);
     requireAccess(caller, action, relations);
-    return { session, relations };
+    return { session, relations, ...(attendance ? { attendance } : {}) };
   }
 
   /** Read-modify-write of the session record with its ETag; retried on a concurrent change. */
@@ -426,12 +427,16 @@ export class SessionService {
     return session;
   }
 
-  private async relationsOf(caller: Caller, session: SessionRecord): Promise<Relation[]> {
-    if (caller.id === session.ownerId) return ['owner'];
-    if (session.coTeachers.some((t) => t.userId === caller.id)) return ['co_teacher'];
-    if (caller.role !== 'student') return [];
+  /** The caller's relations to the session; for a student, also their attendance row as just read. */
+  private async relationsOf(
+    caller: Caller,
+    session: SessionRecord,
+  ): Promise<{ relations: Relation[]; attendance?: Stored<AttendanceRecord> }> {
+    if (caller.id === session.ownerId) return { relations: ['owner'] };
+    if (session.coTeachers.some((t) => t.userId === caller.id)) return { relations: ['co_teacher'] };
+    if (caller.role !== 'student') return { relations: [] };
     const row = await this.deps.sessions.getAttendance(session.id, caller.id);
-    return row?.data.joinedAt ? ['joined'] : [];
+    return row?.data.joinedAt ? { relations: ['joined'], attendance: row } : { relations: [] };
   }
 
   private present(caller: Caller, session: SessionRecord, relations: Relation[]): Session | StudentSession | undefined {
