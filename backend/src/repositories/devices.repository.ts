@@ -42,12 +42,4 @@ export class DeviceRepository {
     for (const entity of stale) await this.store.delete(TABLE, userId, entity.rowKey);
     return thumbprint;
   }
-
-  /** The user's devices, most recently seen first. */
-  async list(userId: string): Promise<(DeviceRecord & { thumbprint: string })[]> {
-    const { items } = await this.store.query<DeviceRecord>(TABLE, userId);
-    return items
-      .map((entity) => ({ ...entity.data, thumbprint: entity.rowKey }))
-      .sort((a, b) => b.lastSeenAt.localeCompare(a.lastSeenAt));
-  }
 }

@@ -23,11 +23,13 @@ import {
   type RosterRecord,
   type SessionRecord,
   type SessionRepository,
+  type Stored,
 } from '../repositories/session.repository';
 import { cacheKeys, type Cache } from '../utils/cache';
 import type { AuditLog } from './audit-log';
 import type { Caller } from './auth.service';
 import type { ChainService } from './chain.service';
+import { retryOnConflict } from './retry-on-conflict';
 import { emptyAttendance, type SessionService } from './session.service';
 
 const EVENTS_PER_PAGE = 100;
@@ -79,42 +81,57 @@ export class AttendanceService {
     kind: ProjectorKind,
     flags: readonly string[],
     extra: () => BatchOperation[],
+    /** The student's row as just read by the access check (saves a read); read here when absent. */
+    known?: Stored<AttendanceRecord>,
+  ): Promise<ScanResponse> {
+    // A lost compare-and-swap (a hand-off or another scan of this student in between) reads and decides again.
+    return retryOnConflict((attempt) =>
+      this.applyProjectorScan(session, studentId, kind, flags, extra, attempt === 1 ? known : undefined),
+    );
+  }
+
+  private async applyProjectorScan(
+    session: SessionRecord,
+    studentId: string,
+    kind: ProjectorKind,
+    flags: readonly string[],
+    extra: () => BatchOperation[],
+    known: Stored<AttendanceRecord> | undefined,
   ): Promise<ScanResponse> {
     const { sessions, clock } = this.deps;
     const now = clock.now();
-    const row = await sessions.getAttendance(session.id, studentId);
+    const row = known ?? (await sessions.getAttendance(session.id, studentId));
     if (!row?.data.joinedAt) throw new NotFoundError();
     const effect = this.projectorEffect(session, row.data, kind, now);
     const operations: BatchOperation[] = [];
+    let closed: string | undefined;
     if (effect.next) {
-      const next: AttendanceRecord = { ...effect.next, flags: [...new Set([...effect.next.flags, ...flags])] };
       const held = row.data.holding;
+      // The code of the held chain's phase makes this student its last holder: the chain ends here.
       const ends =
-        held &&
+        held !== null &&
         (held.phase === 'entry' ? kind === 'entry' || kind === 'late' : kind === 'exit' || kind === 'early-leave');
       if (held && ends) {
         const chain = await sessions.getChain(session.id, held.chainId);
         if (chain && chain.data.state !== 'closed' && chain.data.holderId === studentId) {
+          closed = held.chainId;
           operations.push({
             kind: 'update',
-            rowKey: rowKeys.chain(held.chainId),
+            rowKey: chain.rowKey,
             data: { ...chain.data, state: 'closed' },
             etag: chain.etag,
           });
         }
-        operations.push({
-          kind: 'update',
-          rowKey: rowKeys.attendance(studentId),
-          data: { ...next, holding: null },
-          etag: row.etag,
-        });
-      } else {
-        operations.push({ kind: 'update', rowKey: rowKeys.attendance(studentId), data: next, etag: row.etag });
       }
+      const next: AttendanceRecord = {
+        ...effect.next,
+        holding: ends ? null : effect.next.holding,
+        flags: [...new Set([...effect.next.flags, ...flags])],
+      };
+      operations.push({ kind: 'update', rowKey: rowKeys.attendance(studentId), data: next, etag: row.etag });
     }
     await sessions.batch(session.id, [...operations, ...extra()]);
-    if (operations.length > 1)
-      await this.deps.cache.invalidate(cacheKeys.chain(session.id, row.data.holding?.chainId ?? ''));
+    if (closed) await this.deps.cache.invalidate(cacheKeys.chain(session.id, closed));
     return { outcome: effect.outcome, flow: 'projector', youAreHolder: false };
   }
 
@@ -141,23 +158,19 @@ export class AttendanceService {
     const { session } = await this.deps.sessionService.access(caller, sessionId, 'session:write');
     const { sessions, clock, audit } = this.deps;
     const now = clock.now();
-    for (let attempt = 1; ; attempt++) {
+    return retryOnConflict(async () => {
       const stored = await sessions.getAttendance(sessionId, studentId);
       const base = stored?.data ?? (await this.rosterOnlyRow(sessionId, studentId));
       if (!base) throw new NotFoundError('That student is not in this session.');
       const next: AttendanceRecord = { ...base, override: { ...decision, by: caller.email, at: iso(now) } };
-      try {
-        await sessions.batch(sessionId, [
-          stored
-            ? { kind: 'update', rowKey: rowKeys.attendance(studentId), data: next, etag: stored.etag }
-            : { kind: 'insert', rowKey: rowKeys.attendance(studentId), data: next },
-          audit.teacherAction(caller.id, now, `override_${decision.final}`, { targetId: studentId }),
-        ]);
-        return presentAttendanceRow(next, session);
-      } catch (error) {
-        if (attempt >= 3) throw error;
-      }
-    }
+      await sessions.batch(sessionId, [
+        stored
+          ? { kind: 'update', rowKey: rowKeys.attendance(studentId), data: next, etag: stored.etag }
+          : { kind: 'insert', rowKey: rowKeys.attendance(studentId), data: next },
+        audit.teacherAction(caller.id, now, `override_${decision.final}`, { targetId: studentId }),
+      ]);
+      return presentAttendanceRow(next, session);
+    });
   }
 
   /** Ends the session: status, open chains closed (holders keep waiting), final statuses frozen. */
@@ -300,11 +313,7 @@ export class AttendanceService {
     const byId = new Map<string, AttendanceRecord>(rows.map((row) => [row.data.studentId, row.data]));
     for (const entry of roster) {
       if (!byId.has(entry.data.studentId)) {
-        byId.set(entry.data.studentId, {
-          ...emptyAttendance(entry.data.studentId, entry.data.email),
-          name: entry.data.name,
-          onRoster: true,
-        });
+        byId.set(entry.data.studentId, rosterOnly(entry.data));
       }
     }
     const presented = [...byId.values()]
@@ -321,10 +330,13 @@ export class AttendanceService {
   private async rosterOnlyRow(sessionId: string, studentId: string): Promise<AttendanceRecord | undefined> {
     const roster = await this.deps.sessions.listByPrefix<RosterRecord>(sessionId, 'roster:');
     const entry = roster.find((r) => r.data.studentId === studentId);
-    return entry
-      ? { ...emptyAttendance(studentId, entry.data.email), name: entry.data.name, onRoster: true }
-      : undefined;
+    return entry ? rosterOnly(entry.data) : undefined;
   }
+}
+
+/** The row of a roster member who never joined. */
+function rosterOnly(entry: RosterRecord): AttendanceRecord {
+  return { ...emptyAttendance(entry.studentId, entry.email), name: entry.name, onRoster: true };
 }
 
 /** One export row: the stable columns of EXPORT_COLUMNS, as text. */

@@ -25,10 +25,8 @@ import {
 import { CACHE_TTL, cacheKeys, type Cache } from '../utils/cache';
 import type { Caller } from './auth.service';
 import type { AuditLog } from './audit-log';
+import { retryOnConflict } from './retry-on-conflict';
 import type { SessionService } from './session.service';
-
-/** Hand-off attempts before a persistent conflict is reported. */
-const MAX_ATTEMPTS = 4;
 
 export interface ChainDependencies {
   readonly sessions: SessionRepository;
@@ -136,7 +134,7 @@ export class ChainService {
    */
   async closeChain(caller: Caller, sessionId: string, chainId: string): Promise<Chain> {
     await this.deps.sessionService.access(caller, sessionId, 'session:write');
-    return this.withRetries(async () => {
+    return retryOnConflict(async () => {
       const now = this.deps.clock.now();
       const chain = await this.loadChain(sessionId, chainId, true);
       const holder = await this.deps.sessions.getAttendance(sessionId, chain.data.holderId);
@@ -173,7 +171,7 @@ export class ChainService {
    */
   async handChain(caller: Caller, sessionId: string, chainId: string, studentId: string): Promise<Chain> {
     const { session } = await this.deps.sessionService.access(caller, sessionId, 'session:write');
-    return this.withRetries(async () => {
+    return retryOnConflict(async () => {
       const now = this.deps.clock.now();
       const chain = await this.loadChain(sessionId, chainId, true);
       this.assertPhase(session, chain.data.phase, now);
@@ -205,7 +203,7 @@ export class ChainService {
     scannerRow?: Stored<AttendanceRecord>,
   ): Promise<{ chain: ChainRecord; hold: Hold }> {
     const sessionId = session.id;
-    return this.withRetries(async (attempt) => {
+    return retryOnConflict(async (attempt) => {
       const now = this.deps.clock.now();
       const fromCache = attempt === 1;
       let chain = await this.loadChain(sessionId, qr.chainId, !fromCache).catch(() => {
@@ -499,17 +497,5 @@ export class ChainService {
 
   private secretOf(sessionId: string, chain: Pick<ChainRecord, 'chainId' | 'seq' | 'nonce'>): Buffer {
     return holdSecret(this.holdKey, sessionId, chain.chainId, chain.seq, chain.nonce);
-  }
-
-  /** Runs `work`, again on a lost compare-and-swap (fresh reads then decide: e.g. BATON_TAKEN). */
-  private async withRetries<T>(work: (attempt: number) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await work(attempt);
-      } catch (error) {
-        if (!(error instanceof StoreConflictError)) throw error;
-        if (attempt >= MAX_ATTEMPTS) throw new AppError('CONFLICT', 'Too many people at once. Try again.');
-      }
-    }
   }
 }

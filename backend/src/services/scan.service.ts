@@ -75,10 +75,17 @@ export class ScanService {
         if (qr && qr.sessionId !== sessionId) throw new AppError('INVALID_QR', 'That is not a code of this session.');
         const kind = this.deps.tokens.resolve(session, qr?.kind === 'projector' ? { qr } : { typed: typed ?? '' }, now);
         const answer = this.projectorAnswer(kind);
-        await this.deps.attendance.projectorScan(session, caller.id, kind, evaluation.verdicts.flags, () => [
-          audit.scanEvent(caller.id, now, { ...fields, flow: `projector:${kind}` }),
-          this.record(caller.id, input.scanId, { status: 200, body: answer }),
-        ]);
+        await this.deps.attendance.projectorScan(
+          session,
+          caller.id,
+          kind,
+          evaluation.verdicts.flags,
+          () => [
+            audit.scanEvent(caller.id, now, { ...fields, flow: `projector:${kind}` }),
+            this.record(caller.id, input.scanId, { status: 200, body: answer }),
+          ],
+          attendance,
+        );
         await sessionService.markOnline(sessionId, caller.id);
         return answer;
       }

@@ -33,6 +33,7 @@ import {
 import type { UserRepository } from '../repositories/users.repository';
 import { CACHE_TTL, cacheKeys, type Cache } from '../utils/cache';
 import type { Caller } from './auth.service';
+import { retryOnConflict } from './retry-on-conflict';
 import type { TeacherService } from './teacher.service';
 
 /** Presence: a heartbeat marks a student online this long. */
@@ -340,19 +341,15 @@ export class SessionService {
 
   /** Read-modify-write of the session record with its ETag; retried on a concurrent change. */
   async saveMeta(sessionId: string, change: (current: SessionRecord) => SessionRecord): Promise<SessionRecord> {
-    for (let attempt = 1; ; attempt++) {
+    return retryOnConflict(async () => {
       const current = await this.deps.sessions.getMeta(sessionId);
       if (!current) throw new NotFoundError();
       const next = change(current.data);
       if (next === current.data) return next;
-      try {
-        await this.deps.sessions.updateMeta(next, current.etag);
-        await this.deps.cache.invalidate(cacheKeys.session(sessionId));
-        return next;
-      } catch (error) {
-        if (!(error instanceof StoreConflictError) || attempt >= 5) throw error;
-      }
-    }
+      await this.deps.sessions.updateMeta(next, current.etag);
+      await this.deps.cache.invalidate(cacheKeys.session(sessionId));
+      return next;
+    }, 5);
   }
 
   /**
