@@ -112,6 +112,7 @@ export async function createServices(
     clock,
     roles: config.auth,
     publicUrl: config.publicUrl,
+    secret: config.jwtSecret,
   });
   const audit = new AuditLog();
   const chains = new ChainService({
@@ -146,6 +147,7 @@ export async function createServices(
     tokens,
     attendance,
     audit,
+    cache,
     clock,
   });
   const auth = new AuthService({

@@ -2,9 +2,10 @@
  * The route table: every HTTP operation of the public API with its method, path (under /api) and the role
  * that may call it. The backend registers exactly these routes; web and sim build URLs from them.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import {
   AddTeacherRequestSchema,
+  EmailSchema,
   AuthCodeRequestSchema,
   AuthCodeResponseSchema,
   AuthVerifyRequestSchema,
@@ -21,6 +22,7 @@ import {
   ChainListResponseSchema,
   OverrideRequestSchema,
   ProjectorCodeSchema,
+  ProjectorKindSchema,
   ChainSchema,
   CoTeacherRequestSchema,
   CreateSessionRequestSchema,
@@ -283,6 +285,44 @@ export const routes = {
 } as const satisfies Record<string, RouteDef>;
 
 export type RouteName = keyof typeof routes;
+
+/** Every id the API issues (sessions, users, chains, scans) has this shape. */
+export const IdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not an id');
+
+/**
+ * The optional `Idempotency-Key` header of `POST /api/sessions`: a retry with the same key (after a lost answer
+ * or a failure part-way) returns the same session instead of creating another. Clients pick a random value.
+ */
+export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
+export const IdempotencyKeySchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, '8 to 64 letters, digits, - or _');
+
+/**
+ * Every path parameter of the route table and what a valid value looks like (after percent-decoding).
+ * `kind: 'id'` parameters name a resource: a value no record could have is "not found"; others are invalid input.
+ */
+export const pathParams = {
+  id: { kind: 'id', schema: IdSchema },
+  chainId: { kind: 'id', schema: IdSchema },
+  studentId: { kind: 'id', schema: IdSchema },
+  email: { kind: 'value', schema: EmailSchema },
+  kind: { kind: 'value', schema: ProjectorKindSchema },
+} as const satisfies Record<string, { kind: 'id' | 'value'; schema: z.ZodType<unknown, string> }>;
+
+/** The `{name}` parameters of a route path template. */
+export type ParamNames<P extends string> = P extends `${string}{${infer N}}${infer Rest}`
+  ? N | ParamNames<Rest>
+  : never;
+
+type KnownParam = keyof typeof pathParams;
+
+/** The parsed path parameters of a route path template. */
+export type PathParams<P extends string> = {
+  readonly [K in ParamNames<P> & KnownParam]: z.output<(typeof pathParams)[K]['schema']>;
+};
+
+/** Compile-time check: every parameter in the route table has a schema in {@link pathParams}. */
+type UnknownParams = Exclude<ParamNames<(typeof routes)[RouteName]['path']>, KnownParam>;
+export const everyPathParamIsKnown: [UnknownParams] extends [never] ? true : UnknownParams = true;
 
 /** Fills `{param}` placeholders of a route path; values are URL-encoded. */
 export function routePath(path: string, params: Record<string, string> = {}): string {

@@ -1,23 +1,38 @@
 /** Projector codes, the early-leave window, the attendance list, overrides and export. */
-import { EXPORT_COLUMNS, ProjectorKindSchema, routes } from '@qrca/contract';
+import { EXPORT_COLUMNS, routes } from '@qrca/contract';
 import { stringify } from 'csv-stringify/sync';
-import { ValidationError, validationErrorFromZod } from '../middleware/errors';
+import { ValidationError } from '../middleware/errors';
 import type { ExportRow } from '../services/attendance.service';
+import { toWellFormed } from '../utils/text';
 import { defineRoute } from './http';
 
-/** Spreadsheets run cells that start with these as formulas; such cells get a leading apostrophe. */
-const FORMULA_START = /^[=+\-@\t\r]/;
+/** Spreadsheets run cells that start with these as formulas (`|` for DDE); such cells get a leading apostrophe. */
+const FORMULA_START = /^[=+\-@|]/;
+/** Characters a spreadsheet skips before it looks for a formula: whitespace, zero-width and direction marks. */
+const INVISIBLE_LEAD = /^[\s\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]+/u;
+
+/**
+ * Whether a spreadsheet could read `cell` as a formula: it starts with a control character, or its first
+ * visible character is (or folds, like the full-width `＝`, to) a formula sign. OWASP's CSV-injection rule,
+ * widened to what hostile testing found.
+ */
+export function isFormulaLike(cell: string): boolean {
+  if (/^[\t\r\n]/.test(cell)) return true;
+  return FORMULA_START.test(cell.replace(INVISIBLE_LEAD, '').slice(0, 8).normalize('NFKC'));
+}
 
 /** RFC 4180 CSV (CRLF, quotes as needed), UTF-8, safe against CSV injection; optional BOM for Excel. */
 export function exportCsv(rows: readonly ExportRow[], bom: boolean): string {
   const safe = rows.map((row) =>
-    EXPORT_COLUMNS.map((column) => (FORMULA_START.test(row[column]) ? `'${row[column]}` : row[column])),
+    EXPORT_COLUMNS.map((column) => (isFormulaLike(row[column]) ? `'${row[column]}` : row[column])),
   );
   return stringify([[...EXPORT_COLUMNS], ...safe], { record_delimiter: '\r\n', bom });
 }
 
 /** `<title>-<date>.<ext>` in ASCII for old clients, with the full UTF-8 name as `filename*`. */
-export function contentDisposition(title: string, startAt: string, extension: 'csv' | 'json'): string {
+export function contentDisposition(rawTitle: string, startAt: string, extension: 'csv' | 'json'): string {
+  // Titles stored before lone surrogates were refused must still export.
+  const title = toWellFormed(rawTitle);
   const date = startAt.slice(0, 10);
   const ascii = `${
     title
@@ -32,26 +47,24 @@ export function contentDisposition(title: string, startAt: string, extension: 'c
 }
 
 export const attendanceRoutes = [
-  defineRoute(routes.codesGet, async ({ caller, params, services }) => {
-    const kind = ProjectorKindSchema.safeParse(params.kind);
-    if (!kind.success) throw validationErrorFromZod(kind.error, 'Unknown code kind.');
-    return { jsonBody: await services.tokens.currentCode(caller, params.id ?? '', kind.data) };
-  }),
+  defineRoute(routes.codesGet, async ({ caller, params, services }) => ({
+    jsonBody: await services.tokens.currentCode(caller, params.id, params.kind),
+  })),
 
   defineRoute(routes.earlyLeaveOpen, async ({ caller, params, services }) => ({
-    jsonBody: await services.sessions.setEarlyLeave(caller, params.id ?? '', true),
+    jsonBody: await services.sessions.setEarlyLeave(caller, params.id, true),
   })),
 
   defineRoute(routes.earlyLeaveClose, async ({ caller, params, services }) => ({
-    jsonBody: await services.sessions.setEarlyLeave(caller, params.id ?? '', false),
+    jsonBody: await services.sessions.setEarlyLeave(caller, params.id, false),
   })),
 
   defineRoute(routes.attendanceGet, async ({ caller, params, services }) => ({
-    jsonBody: await services.attendance.attendance(caller, params.id ?? ''),
+    jsonBody: await services.attendance.attendance(caller, params.id),
   })),
 
   defineRoute(routes.attendanceOverride, async ({ caller, params, body, services }) => ({
-    jsonBody: await services.attendance.override(caller, params.id ?? '', params.studentId ?? '', body),
+    jsonBody: await services.attendance.override(caller, params.id, params.studentId, body),
   })),
 
   defineRoute(routes.exportGet, async ({ caller, params, request, services }) => {
@@ -59,7 +72,7 @@ export const attendanceRoutes = [
     if (format !== 'csv' && format !== 'json') {
       throw new ValidationError('Use ?format=csv or ?format=json.', [{ path: 'format', message: 'csv or json' }]);
     }
-    const { session, rows } = await services.attendance.exportRows(caller, params.id ?? '');
+    const { session, rows } = await services.attendance.exportRows(caller, params.id);
     const disposition = contentDisposition(session.title, session.startAt, format);
     if (format === 'json') {
       const headers: Record<string, string> = { 'Content-Disposition': disposition };

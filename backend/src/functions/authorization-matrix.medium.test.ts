@@ -40,6 +40,8 @@ interface Row {
   readonly setup?: (who: Who, ctx: Context) => Promise<Record<string, string>>;
   /** Path parameters (default none). */
   readonly params?: (who: Who, ctx: Context) => Record<string, string>;
+  /** Query string without `?` (default none). */
+  readonly query?: (who: Who, ctx: Context) => string;
   /** JSON body (default none). */
   readonly body?: (who: Who, ctx: Context, params: Record<string, string>) => unknown;
 }
@@ -78,7 +80,7 @@ const sid = (_who: Who, ctx: Context) => ({ id: ctx.session.id });
 
 const matrix = {
   health: { expect: everyone(200) },
-  devOutbox: { expect: everyone(200) },
+  devOutbox: { expect: everyone(200), query: (who) => `to=code.${who}@students.example.edu` },
   authCode: { expect: everyone(202), body: (who) => ({ email: `code.${who}@students.example.edu` }) },
   authVerify: {
     expect: everyone({ status: 401, code: 'CODE_INVALID' }),
@@ -226,7 +228,8 @@ async function call(name: RouteName, who: Who): Promise<Response> {
   const params = (await row.setup?.(who, ctx)) ?? row.params?.(who, ctx) ?? {};
   const token = people.get(who)?.token;
   const body = row.body?.(who, ctx, params);
-  return host.fetch(`/api/${routePath(def.path, params)}`, {
+  const query = row.query ? `?${row.query(who, ctx)}` : '';
+  return host.fetch(`/api/${routePath(def.path, params)}${query}`, {
     method: def.method,
     headers: { ...(token ? bearer(token) : {}), ...(body === undefined ? {} : JSON_HEADERS) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),

@@ -13,9 +13,9 @@ export const devRoutes = [
   defineRoute(routes.devOutbox, async ({ request, clientIp, services }) => {
     // Only on this machine: with HOST=0.0.0.0 phones on the network must not read everyone's codes.
     if (!services.outbox || !clientIp || !ipInNetworks(clientIp, LOOPBACK)) throw new NotFoundError();
-    const to = request.query.get('to');
-    const recipient = to === null ? undefined : EmailSchema.safeParse(to);
-    if (recipient && !recipient.success) throw validationErrorFromZod(recipient.error, 'That is not an email address.');
-    return { jsonBody: { messages: await services.outbox.list(recipient?.data) } };
+    // One address at a time: a page listing every code would hand any local process everyone's sign-in.
+    const recipient = EmailSchema.safeParse(request.query.get('to') ?? '');
+    if (!recipient.success) throw validationErrorFromZod(recipient.error, 'Give the address: ?to=EMAIL.');
+    return { jsonBody: { messages: await services.outbox.list(recipient.data) } };
   }),
 ];

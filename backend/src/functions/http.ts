@@ -4,13 +4,21 @@
  * middleware/errors. Routes stay thin: parse, call one service, present.
  */
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import type { RouteDef } from '@qrca/contract';
+import { pathParams, type PathParams, type RouteDef } from '@qrca/contract';
 import type { z } from 'zod';
 import type { ServiceRuntime, Services } from '../composition';
 import { clientIpFrom } from '../domain/network';
 import { resolveCaller } from '../middleware/auth';
 import type { Caller } from '../services/auth.service';
-import { AppError, DependencyUnavailableError, errorResponse, validationErrorFromZod } from '../middleware/errors';
+import {
+  AppError,
+  DependencyUnavailableError,
+  errorResponse,
+  NotFoundError,
+  ValidationError,
+  validationErrorFromZod,
+} from '../middleware/errors';
+import { firstIllFormedString } from '../utils/text';
 import type { Logger } from '../utils/logger';
 
 /** Largest JSON body accepted (rosters of 2,000 emails fit comfortably). */
@@ -21,7 +29,8 @@ type CallerOf<D extends RouteDef> = D['role'] extends 'anonymous' ? undefined : 
 
 export interface RequestContext<D extends RouteDef = RouteDef> {
   readonly request: HttpRequest;
-  readonly params: Readonly<Record<string, string>>;
+  /** The route's path parameters, decoded and validated against the contract's {@link pathParams}. */
+  readonly params: PathParams<D['path']>;
   readonly body: BodyOf<D>;
   /** Resolved for the route's declared role; undefined on anonymous routes. */
   readonly caller: CallerOf<D>;
@@ -87,9 +96,34 @@ async function readBody(
   } catch {
     throw new AppError('VALIDATION_FAILED', `The body is not valid ${csv ? 'CSV' : 'JSON'}.`);
   }
+  // JSON may carry lone surrogates ("\ud800"): text no store, file name or spreadsheet can hold faithfully.
+  const illFormed = firstIllFormedString(json);
+  if (illFormed !== undefined) {
+    throw new ValidationError('The body holds text that is not valid Unicode.', [
+      { path: illFormed || '(root)', message: 'lone surrogate' },
+    ]);
+  }
   const parsed = schema.safeParse(json);
   if (!parsed.success) throw validationErrorFromZod(parsed.error);
   return parsed.data;
+}
+
+/**
+ * The request's path parameters checked against the contract: an id no record could have is "not found"
+ * (as if looked up), any other bad value is invalid input. Both hosts hand us decoded values.
+ * @throws NotFoundError, ValidationError
+ */
+export function parsePathParams(values: Readonly<Record<string, string>>): Record<string, unknown> {
+  const parsed: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(values)) {
+    const param = (pathParams as Record<string, (typeof pathParams)[keyof typeof pathParams] | undefined>)[name];
+    if (!param) continue;
+    const result = param.schema.safeParse(value);
+    if (result.success) parsed[name] = result.data;
+    else if (param.kind === 'id') throw new NotFoundError();
+    else throw validationErrorFromZod(result.error, `The ${name} in the path is not valid.`);
+  }
+  return parsed;
 }
 
 /** Adapts a route to an Azure Functions HTTP handler over the shared service runtime. */
@@ -104,11 +138,12 @@ export function toAzureHandler(route: HttpRoute, runtime: ServiceRuntime): HttpH
         throw new DependencyUnavailableError('services', error);
       });
       const caller = await resolveCaller(route.def, request, services.auth, services.config.publicUrl);
+      const params = parsePathParams(request.params) as RequestContext['params'];
       const body = route.def.request ? await readBody(request, route.def.request, route.fromCsv) : undefined;
       const clientIp = clientIpFrom(request.headers.get('x-forwarded-for'), services.config.trustedProxies);
       response = await route.handle({
         request,
-        params: request.params,
+        params,
         body,
         caller: caller as Caller,
         clientIp,

@@ -1,7 +1,7 @@
 /** Sessions: create, list, read, change, start, end, delete; roster; co-teachers; join; heartbeat. */
-import { EmailSchema, routes } from '@qrca/contract';
-import { parse } from 'csv-parse/sync';
+import { IdempotencyKeySchema, routes } from '@qrca/contract';
 import { validationErrorFromZod } from '../middleware/errors';
+import { parse } from 'csv-parse/sync';
 import { defineRoute } from './http';
 
 /**
@@ -20,10 +20,22 @@ export function rosterFromCsv(text: string): { entries: ({ email: string; name?:
   };
 }
 
+/** The optional `Idempotency-Key` header of a create. @throws ValidationError when malformed. */
+function idempotencyKey(header: string | null): string | undefined {
+  if (header === null) return undefined;
+  const parsed = IdempotencyKeySchema.safeParse(header);
+  if (!parsed.success) throw validationErrorFromZod(parsed.error, 'The Idempotency-Key header is not valid.');
+  return parsed.data;
+}
+
 export const sessionRoutes = [
-  defineRoute(routes.sessionsCreate, async ({ caller, body, services }) => ({
+  defineRoute(routes.sessionsCreate, async ({ caller, body, request, services }) => ({
     status: 201,
-    jsonBody: await services.sessions.createSession(caller, body),
+    jsonBody: await services.sessions.createSession(
+      caller,
+      body,
+      idempotencyKey(request.headers.get('idempotency-key')),
+    ),
   })),
 
   defineRoute(routes.sessionsList, async ({ caller, services }) => ({
@@ -31,51 +43,49 @@ export const sessionRoutes = [
   })),
 
   defineRoute(routes.sessionsGet, async ({ caller, params, services }) => ({
-    jsonBody: await services.sessions.getSession(caller, params.id ?? ''),
+    jsonBody: await services.sessions.getSession(caller, params.id),
   })),
 
   defineRoute(routes.sessionsUpdate, async ({ caller, params, body, services }) => ({
-    jsonBody: await services.sessions.updateSession(caller, params.id ?? '', body),
+    jsonBody: await services.sessions.updateSession(caller, params.id, body),
   })),
 
   defineRoute(routes.sessionsStart, async ({ caller, params, services }) => ({
-    jsonBody: await services.sessions.startSession(caller, params.id ?? ''),
+    jsonBody: await services.sessions.startSession(caller, params.id),
   })),
 
   defineRoute(routes.sessionsEnd, async ({ caller, params, services }) => ({
-    jsonBody: await services.attendance.endSession(caller, params.id ?? ''),
+    jsonBody: await services.attendance.endSession(caller, params.id),
   })),
 
   defineRoute(routes.sessionsDelete, async ({ caller, params, services }) => {
-    await services.sessions.deleteSession(caller, params.id ?? '');
+    await services.sessions.deleteSession(caller, params.id);
     return { status: 204 };
   }),
 
   defineRoute(
     routes.rosterPut,
     async ({ caller, params, body, services }) => ({
-      jsonBody: await services.sessions.putRoster(caller, params.id ?? '', body.entries),
+      jsonBody: await services.sessions.putRoster(caller, params.id, body.entries),
     }),
     { fromCsv: rosterFromCsv },
   ),
 
   defineRoute(routes.coTeachersAdd, async ({ caller, params, body, services }) => ({
-    jsonBody: await services.sessions.addCoTeacher(caller, params.id ?? '', body.email),
+    jsonBody: await services.sessions.addCoTeacher(caller, params.id, body.email),
   })),
 
   defineRoute(routes.coTeachersRemove, async ({ caller, params, services }) => {
-    const email = EmailSchema.safeParse(params.email);
-    if (!email.success) throw validationErrorFromZod(email.error, 'That is not an email address.');
-    await services.sessions.removeCoTeacher(caller, params.id ?? '', email.data);
+    await services.sessions.removeCoTeacher(caller, params.id, params.email);
     return { status: 204 };
   }),
 
-  defineRoute(routes.sessionsJoin, async ({ caller, params, body, services }) => ({
-    jsonBody: await services.sessions.joinSession(caller, params.id ?? '', body.joinCode),
+  defineRoute(routes.sessionsJoin, async ({ caller, params, body, clientIp, services }) => ({
+    jsonBody: await services.sessions.joinSession(caller, params.id, body.joinCode, clientIp),
   })),
 
   defineRoute(routes.sessionsHeartbeat, async ({ caller, params, services }) => {
-    await services.sessions.heartbeat(caller, params.id ?? '');
+    await services.sessions.heartbeat(caller, params.id);
     return { status: 204 };
   }),
 ];

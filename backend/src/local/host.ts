@@ -100,6 +100,43 @@ function httpFunctions(registry: Registry): HttpFunction[] {
   return result.sort((a, b) => b.specificity - a.specificity);
 }
 
+/** Host header values we accept: a DNS name or IPv4 address, or a bracketed IPv6 address, with an optional port. */
+const HOST_HEADER = /^(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\])(?::(\d{1,5}))?$/;
+
+/**
+ * The request's URL, or undefined when its target or Host header is not valid (answered 400). The Host
+ * header only names the origin (as Azure's front end does); it is checked, never trusted to parse the path.
+ */
+export function requestUrl(req: Pick<IncomingMessage, 'url' | 'headers'>): URL | undefined {
+  const host = req.headers.host ?? 'localhost';
+  const port = HOST_HEADER.exec(host)?.[1];
+  if (!HOST_HEADER.test(host) || (port !== undefined && Number(port) > 65_535)) return undefined;
+  const target = req.url ?? '/';
+  try {
+    // Absolute-form ("http://host/path", from proxies) keeps only its path and query.
+    const path = /^https?:\/\//i.test(target) ? pathAndQuery(new URL(target)) : target;
+    // Otherwise origin-form only ("/path?query"); "//x" would name another authority.
+    if (!path.startsWith('/') || path.startsWith('//')) return undefined;
+    return new URL(`http://${host}${path}`);
+  } catch {
+    return undefined;
+  }
+}
+
+const pathAndQuery = (url: URL) => `${url.pathname}${url.search}`;
+
+/**
+ * A path segment with its percent-escapes decoded; a segment that is not valid UTF-8 percent-encoding is kept
+ * as it came (as Azure's front end does), so the route's parameter validation refuses it as any odd value.
+ */
+export function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 function jsonError(
   res: ServerResponse,
   status: number,
@@ -108,12 +145,19 @@ function jsonError(
   extra: Record<string, string> = {},
 ): void {
   const correlationId = randomUUID();
-  res.writeHead(status, { 'Content-Type': 'application/json', 'X-Correlation-Id': correlationId, ...extra });
-  res.end(JSON.stringify({ error: { code, message, correlationId } }));
+  const body = JSON.stringify({ error: { code, message, correlationId } });
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(body),
+    'X-Correlation-Id': correlationId,
+    ...extra,
+  });
+  res.end(body);
 }
 
-function readRawBody(req: IncomingMessage): Promise<Buffer | 'too_large'> {
-  return new Promise((resolve, reject) => {
+/** The raw body; 'too_large' past the limit (the rest is drained), 'aborted' when the client went away. */
+function readRawBody(req: IncomingMessage): Promise<Buffer | 'too_large' | 'aborted'> {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
@@ -126,7 +170,7 @@ function readRawBody(req: IncomingMessage): Promise<Buffer | 'too_large'> {
       chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.on('error', () => resolve('aborted'));
   });
 }
 
@@ -210,6 +254,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       return jsonError(res, 404, 'NOT_FOUND', 'No such API route.');
     }
     const body = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await readRawBody(req);
+    if (body === 'aborted') {
+      res.destroy();
+      return;
+    }
     if (body === 'too_large') {
       return jsonError(res, 413, 'PAYLOAD_TOO_LARGE', `The body is larger than ${MAX_REQUEST_BYTES} bytes.`, {
         Connection: 'close',
@@ -218,7 +266,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     const params: Record<string, string> = {};
     hit.route.paramNames.forEach((name, i) => {
       const value = hit.match[i + 1];
-      if (value !== undefined) params[name] = decodeURIComponent(value);
+      if (value !== undefined) params[name] = decodePathSegment(value);
     });
     const request = new HttpRequest({
       method,
@@ -230,15 +278,21 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     await writeResponse(res, await hit.route.handler(request, context(hit.route.name)));
   };
 
+  const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = requestUrl(req);
+    if (!url) {
+      req.resume();
+      return jsonError(res, 400, 'VALIDATION_FAILED', 'The request line or Host header is not valid.');
+    }
+    if (url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`)) return handleApi(req, res, url);
+    serveWeb(req, res);
+  };
+
   const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
-    const work =
-      url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`)
-        ? handleApi(req, res, url)
-        : Promise.resolve(serveWeb(req, res));
+    // Nothing a request carries may escape this function: one request must never stop the host.
     void track(
-      work.catch((error: unknown) => {
-        logger.error({ err: error, path: url.pathname }, 'local host failed to serve a request');
+      (async () => serve(req, res))().catch((error: unknown) => {
+        logger.error({ err: error, method: req.method }, 'local host failed to serve a request');
         if (!res.headersSent) jsonError(res, 500, 'INTERNAL', 'Something went wrong on our side.');
         else res.destroy();
       }),

@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   logger.info({ config: describeConfig(config), timers: host.timers }, 'local host started');
   console.log(`\nQR Chain Attendance is running at ${host.url}  (health: ${host.url}/api/health; Ctrl-C to stop)`);
   if (config.mail.kind === 'outbox') {
-    console.log(`Sign-in codes are printed here and listed at ${host.url}/api/dev/outbox (no SMTP_URL set).`);
+    console.log(`Sign-in codes are printed here and listed at ${host.url}/api/dev/outbox?to=EMAIL (no SMTP_URL set).`);
   }
   if (config.auth.defaultDomains) {
     const { adminEmails, teacherDomains, studentDomains } = config.auth;

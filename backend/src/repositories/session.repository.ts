@@ -223,17 +223,19 @@ export class SessionRepository {
     return next;
   }
 
-  /** Deletes every row of the session. */
+  /** Deletes every row of the session, the session row (`meta`) last: until then a retry can find it. */
   async deletePartition(sessionId: string): Promise<void> {
     for (;;) {
       const page = await this.store.query(TABLE, sessionId, { limit: 100 });
-      if (page.items.length === 0) return;
+      const rows = page.items.filter((item) => item.rowKey !== rowKeys.meta);
+      if (rows.length === 0) break;
       await this.store.batch(
         TABLE,
         sessionId,
-        page.items.map((item) => ({ kind: 'delete', rowKey: item.rowKey })),
+        rows.map((item) => ({ kind: 'delete', rowKey: item.rowKey })),
       );
     }
+    await this.store.delete(TABLE, sessionId, rowKeys.meta);
   }
 
   // --- index of a person's sessions ---

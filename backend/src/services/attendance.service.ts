@@ -180,7 +180,10 @@ export class AttendanceService {
     return session;
   }
 
-  /** Closes chains and freezes final statuses of an ended session (also run by the session clock). */
+  /**
+   * Closes chains and freezes final statuses of an ended session, then takes it off the clock's active list
+   * (also run by the session clock, which repeats it after a crash part-way). Idempotent.
+   */
   async afterEnd(sessionId: string): Promise<void> {
     await this.deps.chains.closeAll(sessionId);
     const session = await this.deps.sessions.getMeta(sessionId);
@@ -195,6 +198,7 @@ export class AttendanceService {
         etag: row.etag,
       }));
     await this.deps.sessions.batchAll(sessionId, operations);
+    await this.deps.sessions.unmarkActive(sessionId);
   }
 
   /** The export rows (one per student), in email order. @throws NotFoundError */

@@ -63,7 +63,7 @@ describe('sign-in by email code', () => {
     const unknown = await postJson(host, '/api/auth/code', { email: 'eve@gmail.com' });
     expect(unknown.status).toBe(403);
     expect(await errorCode(unknown)).toBe('DOMAIN_NOT_ALLOWED');
-    const outbox = await (await host.fetch('/api/dev/outbox')).json();
+    const outbox = await (await host.fetch('/api/dev/outbox?to=eve@gmail.com')).json();
     expect(outbox).toEqual({ messages: [] });
   });
 
@@ -71,9 +71,22 @@ describe('sign-in by email code', () => {
     // Behind a trusted proxy, a phone on the network (192.168.1.20) must not read the codes.
     const host = await start({ TRUSTED_PROXIES: '127.0.0.1,::1' });
     await postJson(host, '/api/auth/code', { email: STUDENT });
-    const remote = await host.fetch('/api/dev/outbox', { headers: { 'x-forwarded-for': '192.168.1.20' } });
+    const remote = await host.fetch(`/api/dev/outbox?to=${STUDENT}`, {
+      headers: { 'x-forwarded-for': '192.168.1.20' },
+    });
     expect(remote.status).toBe(404);
-    expect((await host.fetch('/api/dev/outbox')).status).toBe(200);
+    expect((await host.fetch(`/api/dev/outbox?to=${STUDENT}`)).status).toBe(200);
+  });
+
+  it("lists one address at a time: without ?to= the outbox answers 400, never everyone's codes", async () => {
+    const host = await start();
+    await postJson(host, '/api/auth/code', { email: STUDENT });
+    const all = await host.fetch('/api/dev/outbox');
+    expect(all.status).toBe(400);
+    expect(await errorCode(all)).toBe('VALIDATION_FAILED');
+    expect(
+      JSON.stringify(await (await host.fetch('/api/dev/outbox?to=other@students.example.edu')).json()),
+    ).not.toContain(STUDENT);
   });
 
   it('signs in through the outbox: token in the body and an HttpOnly SameSite=Lax cookie', async () => {
@@ -401,7 +414,7 @@ describe('secrets stay secret', () => {
         PUBLIC_URL: 'https://attend.example.edu',
         SMTP_URL: `smtp://127.0.0.1:${port}`,
       });
-      expect((await host.fetch('/api/dev/outbox')).status).toBe(404);
+      expect((await host.fetch(`/api/dev/outbox?to=${STUDENT}`)).status).toBe(404);
       await postJson(host, '/api/auth/code', { email: STUDENT });
       const code = /sign-in code is (\d{6})/.exec(received.join('\n'))?.[1];
       expect(code).toMatch(/^\d{6}$/);

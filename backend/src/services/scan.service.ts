@@ -14,6 +14,7 @@ import {
   type ScanRecord,
   type SessionRepository,
 } from '../repositories/session.repository';
+import { cacheKeys, type Cache } from '../utils/cache';
 import type { AttendanceService } from './attendance.service';
 import type { AuditLog, ScanEventFields } from './audit-log';
 import type { Caller } from './auth.service';
@@ -24,6 +25,12 @@ import type { ScanOrigin, ValidationService } from './validation.service';
 
 /** A code typed from the projector: 6 letters and digits. */
 const TYPED_CODE = /^[A-Za-z0-9]{6}$/;
+
+/** How long a scan id stays claimed by the copy deciding it (longer than any decision takes). */
+const CLAIM_MS = 30_000;
+/** How long a copy waits for the answer another instance is deciding, and how often it looks. */
+const DUPLICATE_WAIT_MS = 3_000;
+const DUPLICATE_POLL_MS = 50;
 
 /** Refusals that depend on the moment, not on the attempt: a retry is a new attempt, so no answer is kept. */
 const TRANSIENT: ReadonlySet<ErrorCode> = new Set(['RATE_LIMITED', 'DEPENDENCY_UNAVAILABLE', 'CONFLICT']);
@@ -36,20 +43,70 @@ export interface ScanDependencies {
   readonly tokens: TokenService;
   readonly attendance: AttendanceService;
   readonly audit: AuditLog;
+  readonly cache: Cache;
   readonly clock: Clock;
 }
 
 export class ScanService {
+  /** Attempts being decided in this process, by session, student and scan id: copies share one. */
+  private readonly inFlight = new Map<string, Promise<ScanResponse>>();
+
   constructor(private readonly deps: ScanDependencies) {}
 
   /**
-   * Handles one scan. A retry with the same scan id returns the first answer and changes nothing.
-   * @throws NotFoundError (unknown session, not joined); AppError with the refusal's code.
+   * Handles one scan. A retry with the same scan id returns the first answer and changes nothing; copies sent
+   * at the same time are one attempt: they get its answer, and count once against the rate limits.
+   * @throws NotFoundError (unknown session, not joined); AppError with the refusal's code; CONFLICT when a
+   * copy is still being decided by another instance after {@link DUPLICATE_WAIT_MS}.
    */
-  async scan(caller: Caller, sessionId: string, input: ScanRequest, origin: ScanOrigin): Promise<ScanResponse> {
-    const { sessions, sessionService, validation, audit, clock } = this.deps;
+  scan(caller: Caller, sessionId: string, input: ScanRequest, origin: ScanOrigin): Promise<ScanResponse> {
+    const key = `${sessionId}\n${caller.id}\n${input.scanId}`;
+    const running = this.inFlight.get(key);
+    if (running) return running;
+    const attempt = this.scanOnce(caller, sessionId, input, origin).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, attempt);
+    return attempt;
+  }
+
+  private async scanOnce(
+    caller: Caller,
+    sessionId: string,
+    input: ScanRequest,
+    origin: ScanOrigin,
+  ): Promise<ScanResponse> {
+    const { sessions, cache } = this.deps;
     const prior = await sessions.getScan(sessionId, caller.id, input.scanId);
     if (prior) return this.replay(caller, sessionId, prior.data);
+    // Across instances: the first copy to claim the scan id decides; the others wait for its stored answer.
+    const claim = cacheKeys.once('scan', `${sessionId}:${caller.id}:${input.scanId}`);
+    if (!(await cache.claimOnce(claim, CLAIM_MS))) return this.awaitAnswer(caller, sessionId, input.scanId);
+    try {
+      return await this.decide(caller, sessionId, input, origin);
+    } catch (error) {
+      // No answer was kept (a transient refusal or a failure): the id is free for a retry.
+      if (!(error instanceof AppError) || TRANSIENT.has(error.code))
+        await cache.invalidate(claim).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** The answer another instance gives this scan id, once stored. @throws its refusal; CONFLICT after the wait. */
+  private async awaitAnswer(caller: Caller, sessionId: string, scanId: string): Promise<ScanResponse> {
+    for (let waited = 0; waited < DUPLICATE_WAIT_MS; waited += DUPLICATE_POLL_MS) {
+      await new Promise((resolve) => setTimeout(resolve, DUPLICATE_POLL_MS));
+      const stored = await this.deps.sessions.getScan(sessionId, caller.id, scanId);
+      if (stored) return this.replay(caller, sessionId, stored.data);
+    }
+    throw new AppError('CONFLICT', 'This scan is still being processed. Try again in a moment.');
+  }
+
+  private async decide(
+    caller: Caller,
+    sessionId: string,
+    input: ScanRequest,
+    origin: ScanOrigin,
+  ): Promise<ScanResponse> {
+    const { sessionService, validation, audit, clock } = this.deps;
     const session = await sessionService.findSession(sessionId);
     if (!session) throw new NotFoundError();
     const now = clock.now();

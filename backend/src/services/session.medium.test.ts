@@ -106,7 +106,7 @@ describe('creating and reading sessions', () => {
     expect((await api(host, stranger, 'GET', `sessions/${session.id}`)).status).toBe(404);
   });
 
-  it('changes settings until the session ends, then refuses with 409 SESSION_ENDED', async () => {
+  it('changes settings until the session ends, then refuses with 422 SESSION_ENDED', async () => {
     const host = await start();
     const teacher = await signInPerson(host, TEACHER);
     const session = await createSession(host, teacher, buildSession(Date.now() - 60_000));
@@ -117,7 +117,7 @@ describe('creating and reading sessions', () => {
     expect(SessionSchema.parse(ended.json)).toMatchObject({ status: 'ended' });
     expect(SessionSchema.parse(ended.json).endedAt).not.toBeNull();
     const late = await api(host, teacher, 'PATCH', `sessions/${session.id}`, { title: 'Too late' });
-    expect([late.status, late.code]).toEqual([409, 'SESSION_ENDED']);
+    expect([late.status, late.code]).toEqual([422, 'SESSION_ENDED']);
     const restart = await api(host, teacher, 'POST', `sessions/${session.id}/start`);
     expect(restart.code).toBe('SESSION_ENDED');
   });

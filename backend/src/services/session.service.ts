@@ -12,11 +12,11 @@ import type {
   UpdateSessionRequest,
 } from '@qrca/contract';
 import { MAX_ROSTER, MAX_SESSION_HOURS } from '@qrca/contract';
-import { randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { requireAccess, type Relation } from '../domain/access-policy';
 import { isValidCidrOrIp } from '../domain/network';
 import { roleFor, type RoleRules } from '../domain/roles';
-import { AppError, NotFoundError, ValidationError } from '../middleware/errors';
+import { AppError, NotFoundError, RateLimitedError, ValidationError } from '../middleware/errors';
 import type { Clock } from '../ports/clock';
 import { StoreConflictError, type BatchOperation } from '../ports/table-store';
 import { presentMyStatus } from '../presenters/attendance.presenter';
@@ -40,6 +40,8 @@ import type { TeacherService } from './teacher.service';
 export const ONLINE_MS = 30_000;
 const JOIN_CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 const MAX_CO_TEACHERS = 20;
+/** Join attempts per minute: per account (wrong codes included), per client address (lecture halls share NAT). */
+export const JOIN_LIMITS = { perAccount: 60, perIp: 1_000, windowMs: 60_000 } as const;
 /** Sessions nobody ended are ended this long after their end time. */
 export const AUTO_END_AFTER_MS = 30 * 60_000;
 const CONCURRENCY = 16;
@@ -52,6 +54,8 @@ export interface SessionDependencies {
   readonly clock: Clock;
   readonly roles: RoleRules;
   readonly publicUrl: string;
+  /** Server secret that idempotent session ids derive from (JWT_SECRET). */
+  readonly secret: string;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -99,14 +103,29 @@ function validateSettings(
 }
 
 export class SessionService {
-  constructor(private readonly deps: SessionDependencies) {}
+  private readonly idKey: Buffer;
 
-  /** Creates a scheduled session owned by the caller (roster optional). @throws ValidationError */
-  async createSession(caller: Caller, input: CreateSessionRequest): Promise<Session> {
-    const { sessions, clock, publicUrl } = this.deps;
+  constructor(private readonly deps: SessionDependencies) {
+    this.idKey = Buffer.from(hkdfSync('sha256', deps.secret, 'qrca', 'session ids v1', 32));
+  }
+
+  /**
+   * Creates a scheduled session owned by the caller (roster optional). With an idempotency key the session id
+   * derives from the caller and the key, so a retry (after a lost answer or a crash part-way) completes and
+   * returns the same session instead of making a second one. The session row is written after the roster and
+   * before the index rows, so a crash leaves nothing a user can see. @throws ValidationError
+   */
+  async createSession(caller: Caller, input: CreateSessionRequest, idempotencyKey?: string): Promise<Session> {
+    const { sessions, clock } = this.deps;
+    const id = idempotencyKey ? this.sessionIdFor(caller.id, idempotencyKey) : randomBytes(12).toString('base64url');
+    const earlier = idempotencyKey ? await sessions.getMeta(id) : undefined;
+    if (earlier) {
+      if (earlier.data.ownerId !== caller.id) throw new AppError('CONFLICT', 'That idempotency key is taken.');
+      return this.completeCreation(earlier.data);
+    }
     const now = clock.now();
     const record: SessionRecord = {
-      id: randomBytes(12).toString('base64url'),
+      id,
       title: input.title,
       ownerId: caller.id,
       ownerEmail: caller.email,
@@ -128,12 +147,35 @@ export class SessionService {
       endedAt: null,
     };
     validateSettings(record);
-    await sessions.insertMeta(record);
     const rosterCount = input.roster ? await this.replaceRoster(record.id, input.roster) : 0;
-    const stored = rosterCount > 0 ? await this.saveMeta(record.id, (s) => ({ ...s, rosterCount })) : record;
-    await sessions.addToIndex(caller.id, record.startAt, { sessionId: record.id, relation: 'owner' });
-    await sessions.scheduleStart(record.id, Date.parse(record.startAt));
-    return presentSession(stored, 'owner', publicUrl);
+    const stored: SessionRecord = { ...record, rosterCount };
+    try {
+      await sessions.insertMeta(stored);
+    } catch (error) {
+      // The same key sent twice at once: the other request made the session.
+      if (!(error instanceof StoreConflictError) || !idempotencyKey) throw error;
+      const winner = await sessions.getMeta(id);
+      if (!winner || winner.data.ownerId !== caller.id) throw error;
+      return this.completeCreation(winner.data);
+    }
+    return this.completeCreation(stored);
+  }
+
+  /** The writes after the session row (owner's index row, the start timer); idempotent. */
+  private async completeCreation(session: SessionRecord): Promise<Session> {
+    const { sessions, publicUrl } = this.deps;
+    await sessions.addToIndex(session.ownerId, session.startAt, { sessionId: session.id, relation: 'owner' });
+    if (session.status === 'scheduled') await sessions.scheduleStart(session.id, Date.parse(session.startAt));
+    return presentSession(session, 'owner', publicUrl);
+  }
+
+  /** A session id only this owner's key yields (HMAC), so nobody can predict or claim another's. */
+  private sessionIdFor(ownerId: string, idempotencyKey: string): string {
+    return createHmac('sha256', this.idKey)
+      .update(`${ownerId}\n${idempotencyKey}`)
+      .digest()
+      .subarray(0, 12)
+      .toString('base64url');
   }
 
   /** The caller's sessions: a teacher's own and co-taught ones, a student's joined ones. */
@@ -204,9 +246,12 @@ export class SessionService {
       ...session.coTeachers.map((t) => t.userId),
       ...students.map((s) => s.data.studentId),
     ];
+    // Everything that points at the session goes first and the session row last, so a retry after a crash
+    // part-way still finds the session and finishes the job.
     await mapLimited(people, CONCURRENCY, (userId) => sessions.removeFromIndex(userId, session.startAt, sessionId));
     await sessions.unscheduleStart(sessionId, Date.parse(session.startAt));
     await sessions.unmarkActive(sessionId);
+    await sessions.forgetEnded(sessionId);
     await sessions.deletePartition(sessionId);
     await cache.invalidate(cacheKeys.session(sessionId));
   }
@@ -231,6 +276,8 @@ export class SessionService {
     const teacher = await this.deps.users.ensure(email);
     if (teacher.id === session.ownerId)
       throw new ValidationError('You already own this session.', [{ path: 'email', message: 'owner' }]);
+    // The index row first: until the session row names them it lists nothing (access is checked on read).
+    await this.deps.sessions.addToIndex(teacher.id, session.startAt, { sessionId, relation: 'co_teacher' });
     const updated = await this.saveMeta(sessionId, (current) => {
       if (current.coTeachers.some((t) => t.userId === teacher.id)) return current;
       if (current.coTeachers.length >= MAX_CO_TEACHERS) {
@@ -238,7 +285,6 @@ export class SessionService {
       }
       return { ...current, coTeachers: [...current.coTeachers, { userId: teacher.id, email: teacher.email }] };
     });
-    await this.deps.sessions.addToIndex(teacher.id, updated.startAt, { sessionId, relation: 'co_teacher' });
     return presentSession(updated, 'owner', this.deps.publicUrl);
   }
 
@@ -247,24 +293,38 @@ export class SessionService {
     const { session } = await this.access(caller, sessionId, 'session:share');
     const teacher = session.coTeachers.find((t) => t.email === email);
     if (!teacher) throw new NotFoundError('That teacher does not co-teach this session.');
+    // The index row first: a retry after a crash in between still finds them on the session and finishes.
+    await this.deps.sessions.removeFromIndex(teacher.userId, session.startAt, sessionId);
     await this.saveMeta(sessionId, (current) => ({
       ...current,
       coTeachers: current.coTeachers.filter((t) => t.userId !== teacher.userId),
     }));
-    await this.deps.sessions.removeFromIndex(teacher.userId, session.startAt, sessionId);
   }
 
   /**
    * Joins the caller with the session's join code; idempotent.
    * @throws NotFoundError (no such session or wrong code); AppError SESSION_ENDED, NOT_ON_ROSTER.
    */
-  async joinSession(caller: Caller, sessionId: string, joinCode: string): Promise<{ status: MyStatus }> {
+  async joinSession(
+    caller: Caller,
+    sessionId: string,
+    joinCode: string,
+    clientIp: string | undefined,
+  ): Promise<{ status: MyStatus }> {
     const { sessions, clock } = this.deps;
+    // Counted before the code is checked: join codes must not be guessable by trying.
+    await this.limitJoins(caller.id, clientIp);
     const session = await this.findSession(sessionId);
     if (!session || !sameCode(session.joinCode, joinCode.toUpperCase())) throw new NotFoundError();
     requireAccess(caller, 'session:join', ['anyone']);
     const existing = await sessions.getAttendance(sessionId, caller.id);
-    if (existing?.data.joinedAt) return { status: presentMyStatus(existing.data, session) };
+    // The index row before the attendance row, and again on every repeat: a join that crashed in between
+    // is completed by its retry (a dangling index row lists nothing: access is checked on read).
+    const index = () => sessions.addToIndex(caller.id, session.startAt, { sessionId, relation: 'student' });
+    if (existing?.data.joinedAt) {
+      await index();
+      return { status: presentMyStatus(existing.data, session) };
+    }
     assertNotEnded(session);
     const rosterEntry =
       session.rosterCount === 0 ? undefined : await sessions.getRosterEntry(sessionId, emailKey(caller.email));
@@ -279,6 +339,7 @@ export class SessionService {
       onRoster: session.rosterCount > 0 && onRoster,
       flags: onRoster ? (existing?.data.flags ?? []) : [...new Set([...(existing?.data.flags ?? []), 'not_on_roster'])],
     };
+    await index();
     try {
       if (existing)
         await sessions.batch(sessionId, [
@@ -292,15 +353,31 @@ export class SessionService {
       if (!winner) throw error;
       return { status: presentMyStatus(winner.data, session) };
     }
-    await sessions.addToIndex(caller.id, session.startAt, { sessionId, relation: 'student' });
     await this.markOnline(sessionId, caller.id);
     return { status: presentMyStatus(row, session) };
   }
 
-  /** Marks the caller online for 30 s. @throws NotFoundError unless joined. */
+  /** Marks the caller online for 30 s. @throws NotFoundError unless joined; AppError SESSION_ENDED. */
   async heartbeat(caller: Caller, sessionId: string): Promise<void> {
-    await this.access(caller, sessionId, 'session:attend');
+    const { session } = await this.access(caller, sessionId, 'session:attend');
+    assertNotEnded(session);
     await this.markOnline(sessionId, caller.id);
+  }
+
+  /** @throws RateLimitedError past {@link JOIN_LIMITS}. */
+  private async limitJoins(studentId: string, clientIp: string | undefined): Promise<void> {
+    const { cache } = this.deps;
+    const results = await Promise.all([
+      cache.rateLimit(cacheKeys.rate('join-account', studentId), JOIN_LIMITS.perAccount, JOIN_LIMITS.windowMs),
+      cache.rateLimit(cacheKeys.rate('join-ip', clientIp ?? 'unknown'), JOIN_LIMITS.perIp, JOIN_LIMITS.windowMs),
+    ]);
+    const refused = results.filter((r) => !r.allowed);
+    if (refused.length > 0) {
+      throw new RateLimitedError(
+        Math.max(...refused.map((r) => r.retryAfterSeconds)),
+        'Too many join attempts. Wait a moment.',
+      );
+    }
   }
 
   /** Whether the student sent a heartbeat (or joined or scanned) in the last 30 s. */
@@ -376,7 +453,12 @@ export class SessionService {
     const active = await sessions.activeSessions();
     for (const sessionId of active) {
       const meta = await sessions.getMeta(sessionId);
-      if (!meta || meta.data.status !== 'active') {
+      if (!meta) {
+        await sessions.unmarkActive(sessionId);
+      } else if (meta.data.status === 'ended') {
+        // Ended, but its chains and statuses were not (all) settled: a crash after the end. Settle them now.
+        await hooks.afterEnd(sessionId);
+      } else if (meta.data.status !== 'active') {
         await sessions.unmarkActive(sessionId);
       } else if (now >= Date.parse(meta.data.endAt) + AUTO_END_AFTER_MS) {
         await this.finish(sessionId);
@@ -412,13 +494,16 @@ export class SessionService {
     return presentSession(updated, relations.includes('owner') ? 'owner' : 'co_teacher', this.deps.publicUrl);
   }
 
-  /** → ended (endedAt = now, early leave closed); chains and final statuses are the caller's (AttendanceService). */
+  /**
+   * → ended (endedAt = now, early leave closed). Chains and final statuses are settled by the caller
+   * (AttendanceService.afterEnd), which also takes the session off the clock's active list: until then the
+   * clock finishes that work itself if the process stops in between.
+   */
   async finish(sessionId: string): Promise<SessionRecord> {
     const now = this.deps.clock.now();
     const session = await this.saveMeta(sessionId, (current) =>
       current.status === 'ended' ? current : { ...current, status: 'ended', endedAt: iso(now), earlyLeaveOpen: false },
     );
-    await this.deps.sessions.unmarkActive(sessionId);
     await this.deps.sessions.markEnded(sessionId, Date.parse(session.endedAt ?? iso(now)));
     await this.deps.sessions.unscheduleStart(sessionId, Date.parse(session.startAt));
     return session;
