@@ -60,6 +60,8 @@ export interface CompositionOptions {
   readonly clock?: Clock;
   /** Random source for non-secret choices (chain seeds); tests pass a seeded one. */
   readonly random?: () => number;
+  /** Wraps the opened store (tests inject failures between writes with it). */
+  readonly wrapStore?: (store: TableStore) => TableStore;
 }
 
 async function openStore(config: AppConfig): Promise<TableStore> {
@@ -93,7 +95,8 @@ export async function createServices(
   options: CompositionOptions = {},
 ): Promise<Services> {
   const clock = options.clock ?? systemClock;
-  const store = await openStore(config);
+  const opened = await openStore(config);
+  const store = options.wrapStore ? options.wrapStore(opened) : opened;
   const cacheStore = openCache(config, clock);
   const realtime = openRealtime(config);
   const mailer = openMailer(config, clock);

@@ -44,9 +44,11 @@ async function classWithChain(
   students: number,
   nowMs: number,
   overrides: Partial<CreateSessionRequest> = {},
+  /** Tests sharing Azurite and Redis use people of their own (sign-in and scan limits live in Redis). */
+  cast: { teacher: string; firstStudent: number } = { teacher: 'grace@staff.example.edu', firstStudent: 0 },
 ) {
-  const teacher = await signInPerson(host, 'grace@staff.example.edu');
-  const people = await signInStudents(host, students);
+  const teacher = await signInPerson(host, cast.teacher);
+  const people = await signInStudents(host, students, cast.firstStudent);
   const session = await createSession(host, teacher, buildSession(nowMs, overrides));
   await joinAll(host, session, people);
   const started = await api(host, teacher, 'POST', `sessions/${session.id}/chains`, { phase: 'entry', count: 1 });
@@ -90,6 +92,71 @@ describe.each([
     const scans = (await events(host, c)).filter((e) => e.kind === 'scan');
     expect(scans).toHaveLength(20);
     expect(scans.filter((e) => e.outcome === 'accepted')).toHaveLength(1);
+  });
+});
+
+const redisUrl = inject('redisUrl');
+
+describe.each([
+  ['SQLite and the in-process cache', () => ({})],
+  ...(redisUrl
+    ? [['Azurite and Redis', () => ({ AzureWebJobsStorage: inject('azuriteConnectionString'), REDIS_URL: redisUrl })]]
+    : []),
+] as [string, () => NodeJS.ProcessEnv][])('copies of one scan (same scan id) on %s', (name, env) => {
+  it('25 copies at once are one attempt: one answer for all, one audit event, the allowance spent once', async () => {
+    const host = await start(env());
+    const n = name.startsWith('Azurite') ? 1 : 0;
+    const c = await classWithChain(
+      host,
+      3,
+      Date.now() - 60_000,
+      {},
+      {
+        teacher: `copies${n}@staff.example.edu`,
+        firstStudent: 100 + 10 * n,
+      },
+    );
+    const [a] = c.others as [Person];
+    const payload = await payloadOf(host, c, Date.now());
+    const scanId = newScanId();
+    const answers = await Promise.all(Array.from({ length: 25 }, () => scan(host, c.session, a, payload, scanId)));
+    expect(answers.map((r) => r.status)).toEqual(Array(25).fill(200));
+    for (const answer of answers) expect(answer.json).toEqual(answers[0]?.json);
+    expect((await events(host, c)).filter((e) => e.kind === 'scan' && e.actorId === a.id)).toHaveLength(1);
+    // 20 scans a minute per account: the copies counted once, so 19 more attempts pass the limit.
+    for (let i = 0; i < 19; i++) expect((await scan(host, c.session, a, 'QRCA1.C.bad')).code).toBe('INVALID_QR');
+    expect((await scan(host, c.session, a, 'QRCA1.C.bad')).code).toBe('RATE_LIMITED');
+  });
+});
+
+describe.skipIf(!redisUrl)('copies of one scan across two instances (Azurite and Redis shared)', () => {
+  it('copies sent to both instances at once get one answer and make one audit event', async () => {
+    const shared = {
+      AzureWebJobsStorage: inject('azuriteConnectionString'),
+      REDIS_URL: redisUrl,
+      JWT_SECRET: 'two-instances-share-this-secret-0123456789',
+    };
+    const first = await start(shared);
+    const second = await start(shared);
+    const c = await classWithChain(
+      first,
+      3,
+      Date.now() - 60_000,
+      {},
+      {
+        teacher: 'two.instances@staff.example.edu',
+        firstStudent: 120,
+      },
+    );
+    const [a] = c.others as [Person];
+    const payload = await payloadOf(first, c, Date.now());
+    const scanId = newScanId();
+    const answers = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => scan(i % 2 ? second : first, c.session, a, payload, scanId)),
+    );
+    expect(answers.map((r) => r.status)).toEqual(Array(16).fill(200));
+    for (const answer of answers) expect(answer.json).toEqual(answers[0]?.json);
+    expect((await events(first, c)).filter((e) => e.kind === 'scan' && e.actorId === a.id)).toHaveLength(1);
   });
 });
 

@@ -14,7 +14,7 @@ import {
   type ScanRecord,
   type SessionRepository,
 } from '../repositories/session.repository';
-import { cacheKeys, type Cache } from '../utils/cache';
+import { cacheKeys, type Cache, type CacheKey } from '../utils/cache';
 import type { AttendanceService } from './attendance.service';
 import type { AuditLog, ScanEventFields } from './audit-log';
 import type { Caller } from './auth.service';
@@ -31,6 +31,15 @@ const CLAIM_MS = 30_000;
 /** How long a copy waits for the answer another instance is deciding, and how often it looks. */
 const DUPLICATE_WAIT_MS = 3_000;
 const DUPLICATE_POLL_MS = 50;
+/** How long a transient refusal stays the answer of copies decided elsewhere. */
+const TRANSIENT_ANSWER_MS = 5_000;
+
+/** A refusal left on a scan id's claim for copies waiting on other instances. */
+interface ClaimAnswer {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly details?: Record<string, unknown>;
+}
 
 /** Refusals that depend on the moment, not on the attempt: a retry is a new attempt, so no answer is kept. */
 const TRANSIENT: ReadonlySet<ErrorCode> = new Set(['RATE_LIMITED', 'DEPENDENCY_UNAVAILABLE', 'CONFLICT']);
@@ -79,23 +88,61 @@ export class ScanService {
     if (prior) return this.replay(caller, sessionId, prior.data);
     // Across instances: the first copy to claim the scan id decides; the others wait for its stored answer.
     const claim = cacheKeys.once('scan', `${sessionId}:${caller.id}:${input.scanId}`);
-    if (!(await cache.claimOnce(claim, CLAIM_MS))) return this.awaitAnswer(caller, sessionId, input.scanId);
+    if (!(await cache.claimOnce(claim, CLAIM_MS))) return this.awaitAnswer(caller, sessionId, input, origin, claim);
+    return this.decideClaimed(caller, sessionId, input, origin, claim);
+  }
+
+  /** Decides the scan whose id this process has claimed. */
+  private async decideClaimed(
+    caller: Caller,
+    sessionId: string,
+    input: ScanRequest,
+    origin: ScanOrigin,
+    claim: CacheKey,
+  ): Promise<ScanResponse> {
+    const { cache } = this.deps;
     try {
       return await this.decide(caller, sessionId, input, origin);
     } catch (error) {
-      // No answer was kept (a transient refusal or a failure): the id is free for a retry.
-      if (!(error instanceof AppError) || TRANSIENT.has(error.code))
-        await cache.invalidate(claim).catch(() => undefined);
+      // No answer is stored for a transient refusal: copies still waiting get it from the claim for a few
+      // seconds, after which the id is free for a retry (a new attempt). Other failures free it at once.
+      if (error instanceof AppError && TRANSIENT.has(error.code)) {
+        const answer: ClaimAnswer = {
+          code: error.code,
+          message: error.message,
+          ...(error.details ? { details: error.details } : {}),
+        };
+        await cache.setJson(claim, { answer }, TRANSIENT_ANSWER_MS).catch(() => undefined);
+      } else if (!(error instanceof AppError)) await cache.invalidate(claim).catch(() => undefined);
       throw error;
     }
   }
 
-  /** The answer another instance gives this scan id, once stored. @throws its refusal; CONFLICT after the wait. */
-  private async awaitAnswer(caller: Caller, sessionId: string, scanId: string): Promise<ScanResponse> {
+  /**
+   * The answer of the copy another instance is deciding: its stored answer, or the transient refusal it left
+   * on the claim. When the claim is gone without an answer, this copy decides after all.
+   * @throws that refusal; CONFLICT when nothing came within {@link DUPLICATE_WAIT_MS}.
+   */
+  private async awaitAnswer(
+    caller: Caller,
+    sessionId: string,
+    input: ScanRequest,
+    origin: ScanOrigin,
+    claim: CacheKey,
+  ): Promise<ScanResponse> {
+    const { sessions, cache } = this.deps;
     for (let waited = 0; waited < DUPLICATE_WAIT_MS; waited += DUPLICATE_POLL_MS) {
       await new Promise((resolve) => setTimeout(resolve, DUPLICATE_POLL_MS));
-      const stored = await this.deps.sessions.getScan(sessionId, caller.id, scanId);
+      const stored = await sessions.getScan(sessionId, caller.id, input.scanId);
       if (stored) return this.replay(caller, sessionId, stored.data);
+      const state = await cache.getJson<{ answer?: ClaimAnswer } | number>(claim);
+      if (typeof state === 'object' && state.answer) {
+        const { code, message, details } = state.answer;
+        throw new AppError(code, message, details ? { details } : {});
+      }
+      if (state === undefined && (await cache.claimOnce(claim, CLAIM_MS))) {
+        return this.decideClaimed(caller, sessionId, input, origin, claim);
+      }
     }
     throw new AppError('CONFLICT', 'This scan is still being processed. Try again in a moment.');
   }

@@ -12,6 +12,7 @@ import type * as RegisterModule from '../functions/register';
 import { installFunctionsCoreShim } from '../local/functions-core-shim';
 import type * as HostModule from '../local/host';
 import type { Clock } from '../ports/clock';
+import type { TableStore } from '../ports/table-store';
 import { createLogger } from '../utils/logger';
 
 const registry = installFunctionsCoreShim();
@@ -35,6 +36,8 @@ export interface TestHostOptions {
   /** Reuse a data directory (e.g. to restart on the same SQLite file); default a fresh temp dir. */
   readonly dataDir?: string;
   readonly logLevel?: 'info' | 'warn' | 'silent';
+  /** Wraps the store the services use (e.g. a FaultInjectingStore). */
+  readonly wrapStore?: (store: TableStore) => TableStore;
 }
 
 /** Starts a host on a free port. Close it (it removes its temp dir unless `dataDir` was given). */
@@ -53,7 +56,10 @@ export async function startTestHost(env: NodeJS.ProcessEnv = {}, options: TestHo
   const logger = createLogger(config, sink);
   registry.functions.splice(0);
   registry.hooks.splice(0);
-  const runtime = new ServiceRuntime(config, logger, options.clock ? { clock: options.clock } : {});
+  const runtime = new ServiceRuntime(config, logger, {
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.wrapStore ? { wrapStore: options.wrapStore } : {}),
+  });
   registerFunctions(runtime);
   const services = await runtime.get();
   const host = await startLocalHost({
