@@ -72,7 +72,7 @@ async function openStore(config: AppConfig): Promise<TableStore> {
 
 function openCache(config: AppConfig, clock: Clock): CacheStore {
   return config.cache.kind === 'redis'
-    ? createRedisCacheStore({ url: config.cache.url })
+    ? createRedisCacheStore({ url: config.cache.url, keyPrefix: config.cache.keyPrefix })
     : new MemoryCacheStore({ maxEntries: config.cache.maxEntries, clock });
 }
 

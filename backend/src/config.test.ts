@@ -128,7 +128,7 @@ describe('loadConfig', () => {
     expect(config.store.kind === 'tables' && config.store.connectionString).toContain(
       'TableEndpoint=http://127.0.0.1:10002/',
     );
-    expect(config.cache).toEqual({ kind: 'redis', url: 'redis://127.0.0.1:6379' });
+    expect(config.cache).toEqual({ kind: 'redis', url: 'redis://127.0.0.1:6379', keyPrefix: '' });
     expect(config.realtime).toEqual({ kind: 'signalr', endpoint: 'https://x.service.signalr.net', accessKey: 'abc' });
   });
 

@@ -12,7 +12,8 @@ export type StoreConfig =
   { readonly kind: 'sqlite'; readonly file: string } | { readonly kind: 'tables'; readonly connectionString: string };
 
 export type CacheConfig =
-  { readonly kind: 'memory'; readonly maxEntries: number } | { readonly kind: 'redis'; readonly url: string };
+  | { readonly kind: 'memory'; readonly maxEntries: number }
+  | { readonly kind: 'redis'; readonly url: string; readonly keyPrefix: string };
 
 export type RealtimeConfig =
   { readonly kind: 'none' } | { readonly kind: 'signalr'; readonly endpoint: string; readonly accessKey: string };
@@ -149,6 +150,10 @@ const EnvSchema = z.object({
       ),
   ),
   REDIS_URL: optional(z.url({ protocol: /^rediss?$/, error: 'expected redis://… or rediss://…' })),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_.-]{0,64}$/, 'letters, digits and : _ . - only (at most 64)')
+    .default(''),
   CACHE_MAX_ENTRIES: z.coerce.number().int().min(100).default(100_000),
   SignalRConnectionString: optional(
     z
@@ -288,7 +293,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, cwd = p
         }
       : { kind: 'sqlite', file: join(dataDir, 'attendance.sqlite') },
     cache: env.REDIS_URL
-      ? { kind: 'redis', url: env.REDIS_URL }
+      ? { kind: 'redis', url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX }
       : { kind: 'memory', maxEntries: env.CACHE_MAX_ENTRIES },
     realtime: signalr
       ? {

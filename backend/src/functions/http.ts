@@ -21,6 +21,25 @@ import {
 import { firstIllFormedString } from '../utils/text';
 import type { Logger } from '../utils/logger';
 
+/**
+ * Backstop for a dependency that hangs without a timeout of its own: the caller gets a 503 by then (adapters
+ * time out well before: store requests after 3 s, Redis commands after 1 s, per attempt).
+ */
+export const REQUEST_DEADLINE_MS = 20_000;
+
+/** `work`, or a 503 DEPENDENCY_UNAVAILABLE after {@link REQUEST_DEADLINE_MS}. */
+async function withDeadline<T>(work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DependencyUnavailableError('timeout')), REQUEST_DEADLINE_MS);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Largest JSON body accepted (rosters of 2,000 emails fit comfortably). */
 export const MAX_BODY_BYTES = 512 * 1024;
 
@@ -141,16 +160,9 @@ export function toAzureHandler(route: HttpRoute, runtime: ServiceRuntime): HttpH
       const params = parsePathParams(request.params) as RequestContext['params'];
       const body = route.def.request ? await readBody(request, route.def.request, route.fromCsv) : undefined;
       const clientIp = clientIpFrom(request.headers.get('x-forwarded-for'), services.config.trustedProxies);
-      response = await route.handle({
-        request,
-        params,
-        body,
-        caller: caller as Caller,
-        clientIp,
-        services,
-        correlationId,
-        log,
-      });
+      response = await withDeadline(
+        route.handle({ request, params, body, caller: caller as Caller, clientIp, services, correlationId, log }),
+      );
     } catch (error) {
       response = errorResponse(error, correlationId, log);
     }

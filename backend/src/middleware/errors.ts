@@ -101,6 +101,13 @@ export function validationErrorFromZod(error: ZodError, message = 'The request i
   );
 }
 
+/** Which dependency failed: adapters' errors say so in a `dependency` field; storage otherwise. */
+function dependencyOf(error: unknown): string {
+  const named =
+    typeof error === 'object' && error !== null ? (error as { dependency?: unknown }).dependency : undefined;
+  return typeof named === 'string' ? named : 'storage';
+}
+
 /** Maps anything thrown to an AppError; the second value says whether it was unexpected (log as error). */
 export function toAppError(error: unknown): { appError: AppError; unexpected: boolean } {
   if (error instanceof AppError) return { appError: error, unexpected: false };
@@ -112,7 +119,7 @@ export function toAppError(error: unknown): { appError: AppError; unexpected: bo
     };
   }
   if (classifyTransient(error) !== undefined) {
-    return { appError: new DependencyUnavailableError('storage', error), unexpected: true };
+    return { appError: new DependencyUnavailableError(dependencyOf(error), error), unexpected: true };
   }
   return { appError: new AppError('INTERNAL', 'Something went wrong on our side.'), unexpected: true };
 }

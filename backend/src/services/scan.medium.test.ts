@@ -135,6 +135,7 @@ describe.skipIf(!redisUrl)('copies of one scan across two instances (Azurite and
       AzureWebJobsStorage: inject('azuriteConnectionString'),
       REDIS_URL: redisUrl,
       JWT_SECRET: 'two-instances-share-this-secret-0123456789',
+      REDIS_KEY_PREFIX: `two-instances-${newScanId()}:`,
     };
     const first = await start(shared);
     const second = await start(shared);

@@ -2,6 +2,7 @@
  * An in-process local host for HTTP tests: the real registrations, pipeline and adapters (SQLite in a temp
  * dir unless the env says otherwise), with an optional fake clock and captured logs.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,7 +46,11 @@ export async function startTestHost(env: NodeJS.ProcessEnv = {}, options: TestHo
   const { registerFunctions } = (await import('../functions/register')) as typeof RegisterModule;
   const { startLocalHost } = (await import('../local/host')) as typeof HostModule;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'qrca-test-'));
-  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: options.logLevel ?? 'info', ...env });
+  // Tests share one Redis (and re-runs meet yesterday's counters): each host gets its own key space unless the
+  // test shares one on purpose (several instances of one deployment).
+  const redisPrefix =
+    env.REDIS_URL && env.REDIS_KEY_PREFIX === undefined ? { REDIS_KEY_PREFIX: `test-${randomUUID()}:` } : {};
+  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: options.logLevel ?? 'info', ...redisPrefix, ...env });
   let logs = '';
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {

@@ -32,6 +32,8 @@ export interface RedisCacheOptions {
  */
 export class RedisCacheError extends Error {
   override readonly name = 'RedisCacheError';
+  /** For the error mapping: the 503 names the cache. */
+  readonly dependency = 'cache';
   readonly code: 'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT' | undefined;
 
   constructor(message: string, code: RedisCacheError['code'], cause?: unknown) {

@@ -36,6 +36,20 @@ import {
 export interface AzureTableStoreOptions {
   /** Storage connection string (the `AzureWebJobsStorage` format, or `UseDevelopmentStorage=true`). */
   readonly connectionString: string;
+  /**
+   * Longest wait for one request to the service; a hung service fails the attempt as a timeout (transient,
+   * maybe applied). Default 3,000 ms; with at most 3 attempts a call gives up within about 10 s.
+   */
+  readonly requestTimeoutMs?: number;
+}
+
+/** Attempts per call (the first included) through utils/retry. */
+const MAX_ATTEMPTS = 3;
+
+/** A request the service did not answer in time: transient, and it may have been applied. */
+export class StoreTimeoutError extends Error {
+  override readonly name = 'StoreTimeoutError';
+  readonly code = 'ETIMEDOUT';
 }
 
 /** The stored properties besides the keys: the JSON payload. */
@@ -102,7 +116,7 @@ export function createAzureTableStore(options: AzureTableStoreOptions): AzureTab
     allowInsecureConnection: new URL(probe.url).protocol === 'http:',
     retryOptions: { maxRetries: 0 },
   };
-  return new AzureTableStore(options.connectionString, clientOptions);
+  return new AzureTableStore(options.connectionString, clientOptions, options.requestTimeoutMs ?? 3_000);
 }
 
 /**
@@ -119,8 +133,32 @@ export class AzureTableStore implements TableStore {
   constructor(
     private readonly connectionString: string,
     private readonly clientOptions: TableServiceClientOptions,
+    private readonly requestTimeoutMs = 3_000,
   ) {
     this.service = TableServiceClient.fromConnectionString(connectionString, clientOptions);
+  }
+
+  /**
+   * One call through utils/retry, each attempt bounded by the request timeout (its signal goes to the SDK).
+   * A timed-out attempt becomes {@link StoreTimeoutError}.
+   */
+  private call<T>(request: (abortSignal: AbortSignal) => Promise<T>, idempotent = true): Promise<T> {
+    return retry(
+      async () => {
+        const abortSignal = AbortSignal.timeout(this.requestTimeoutMs);
+        try {
+          return await request(abortSignal);
+        } catch (error) {
+          if (abortSignal.aborted) {
+            throw new StoreTimeoutError(`Azure Tables did not answer within ${this.requestTimeoutMs} ms`, {
+              cause: error,
+            });
+          }
+          throw error;
+        }
+      },
+      { idempotent, maxAttempts: MAX_ATTEMPTS },
+    );
   }
 
   /**
@@ -132,7 +170,9 @@ export class AzureTableStore implements TableStore {
     assertKey('rowKey', rowKey);
     const client = await this.clientFor(table);
     try {
-      const raw = await retry(() => client.getEntity<Partial<PayloadProperties>>(partitionKey, rowKey));
+      const raw = await this.call((abortSignal) =>
+        client.getEntity<Partial<PayloadProperties>>(partitionKey, rowKey, { abortSignal }),
+      );
       return fromAzureEntity<T>(partitionKey, raw);
     } catch (error) {
       if (conflictReasonOf(error) === 'not_found') return undefined;
@@ -157,9 +197,9 @@ export class AzureTableStore implements TableStore {
     let filter = odata`PartitionKey eq ${partitionKey}`;
     if (range.lower !== undefined) filter += ` and ${odata`RowKey ge ${range.lower}`}`;
     if (range.upper !== undefined) filter += ` and ${odata`RowKey lt ${range.upper}`}`;
-    const page = await retry(async () => {
+    const page = await this.call(async (abortSignal) => {
       const pages = client
-        .listEntities<Partial<PayloadProperties>>({ queryOptions: { filter } })
+        .listEntities<Partial<PayloadProperties>>({ queryOptions: { filter }, abortSignal })
         .byPage({ maxPageSize: limit, continuationToken: continuation });
       const first = await pages.next();
       return first.done ? undefined : first.value;
@@ -173,7 +213,7 @@ export class AzureTableStore implements TableStore {
     const entity = this.entity(partitionKey, rowKey, data);
     const client = await this.clientFor(table);
     try {
-      const result = await retry(() => client.createEntity(entity), { idempotent: false });
+      const result = await this.call((abortSignal) => client.createEntity(entity, { abortSignal }), false);
       return this.etagOf(result.etag);
     } catch (error) {
       throw this.conflict(error, table, partitionKey, rowKey, ['exists']);
@@ -186,7 +226,10 @@ export class AzureTableStore implements TableStore {
     assertEtag(etag);
     const client = await this.clientFor(table);
     try {
-      const result = await retry(() => client.updateEntity(entity, 'Replace', { etag }), { idempotent: false });
+      const result = await this.call(
+        (abortSignal) => client.updateEntity(entity, 'Replace', { etag, abortSignal }),
+        false,
+      );
       return this.etagOf(result.etag);
     } catch (error) {
       throw this.conflict(error, table, partitionKey, rowKey, ['etag_mismatch', 'not_found']);
@@ -197,7 +240,7 @@ export class AzureTableStore implements TableStore {
   async upsert(table: string, partitionKey: string, rowKey: string, data: EntityData): Promise<string> {
     const entity = this.entity(partitionKey, rowKey, data);
     const client = await this.clientFor(table);
-    const result = await retry(() => client.upsertEntity(entity, 'Replace'));
+    const result = await this.call((abortSignal) => client.upsertEntity(entity, 'Replace', { abortSignal }));
     return this.etagOf(result.etag);
   }
 
@@ -211,8 +254,9 @@ export class AzureTableStore implements TableStore {
     if (etag !== undefined) assertEtag(etag);
     const client = await this.clientFor(table);
     try {
-      if (etag === undefined) await retry(() => client.deleteEntity(partitionKey, rowKey));
-      else await retry(() => client.deleteEntity(partitionKey, rowKey, { etag }), { idempotent: false });
+      if (etag === undefined)
+        await this.call((abortSignal) => client.deleteEntity(partitionKey, rowKey, { abortSignal }));
+      else await this.call((abortSignal) => client.deleteEntity(partitionKey, rowKey, { etag, abortSignal }), false);
     } catch (error) {
       const reason = conflictReasonOf(error);
       if (etag === undefined && reason === 'not_found') return;
@@ -232,7 +276,7 @@ export class AzureTableStore implements TableStore {
     const client = await this.clientFor(table);
     const actions = prepared.map((operation) => this.action(partitionKey, operation));
     try {
-      const response = await retry(() => client.submitTransaction(actions), { idempotent: false });
+      const response = await this.call((abortSignal) => client.submitTransaction(actions, { abortSignal }), false);
       return prepared.map((operation, index) =>
         operation.kind === 'delete' ? '' : this.etagOf(response.subResponses[index]?.etag),
       );
@@ -248,7 +292,7 @@ export class AzureTableStore implements TableStore {
   /** Lists at most one table: one authenticated round trip. @throws the transport/service error after retries. */
   async ping(): Promise<void> {
     this.assertOpen();
-    await retry(() => this.service.listTables().byPage({ maxPageSize: 1 }).next());
+    await this.call((abortSignal) => this.service.listTables({ abortSignal }).byPage({ maxPageSize: 1 }).next());
   }
 
   /** Nothing to do: the service compacts and balances on its own. */
@@ -322,7 +366,7 @@ export class AzureTableStore implements TableStore {
     if (!ready) {
       const creating = client;
       // The SDK already treats 409 TableAlreadyExists as success; the check below only guards older versions.
-      ready = retry(() => creating.createTable()).catch((error: unknown) => {
+      ready = this.call((abortSignal) => creating.createTable({ abortSignal })).catch((error: unknown) => {
         if (statusOf(error) === 409 && errorCodeOf(error) === 'TableAlreadyExists') return;
         this.ready.delete(table);
         throw error;
