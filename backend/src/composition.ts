@@ -19,12 +19,20 @@ import { DeviceRepository } from './repositories/devices.repository';
 import { RevocationRepository } from './repositories/revocations.repository';
 import { TeacherRepository } from './repositories/teachers.repository';
 import { UserRepository } from './repositories/users.repository';
+import { SessionIndexRepository } from './repositories/session-index.repository';
+import { SessionScheduleRepository } from './repositories/session-schedule.repository';
 import { SessionRepository } from './repositories/session.repository';
 import { AttendanceService } from './services/attendance.service';
 import { AuditLog } from './services/audit-log';
 import { AuthService } from './services/auth.service';
+import { ChainSweeper } from './services/chain-sweep';
 import { ChainService } from './services/chain.service';
+import { LifecycleService } from './services/lifecycle.service';
+import { PresenceService } from './services/presence.service';
+import { RosterService } from './services/roster.service';
 import { ScanService } from './services/scan.service';
+import { SessionAccess } from './services/session-access';
+import { SessionWriter } from './services/session-writer';
 import { SessionService } from './services/session.service';
 import { TokenService } from './services/token.service';
 import { ValidationService } from './services/validation.service';
@@ -32,7 +40,7 @@ import { HealthService } from './services/health.service';
 import { OneTimeCodes } from './services/one-time-codes';
 import { SessionTokens } from './services/session-tokens';
 import { TeacherService } from './services/teacher.service';
-import { Cache, cacheKeys } from './utils/cache';
+import { Cache } from './utils/cache';
 import type { Logger } from './utils/logger';
 
 export interface Services {
@@ -50,6 +58,10 @@ export interface Services {
   readonly auth: AuthService;
   readonly teachers: TeacherService;
   readonly sessions: SessionService;
+  readonly lifecycle: LifecycleService;
+  readonly presence: PresenceService;
+  readonly access: SessionAccess;
+  readonly sweeper: ChainSweeper;
   readonly chains: ChainService;
   readonly scans: ScanService;
   readonly attendance: AttendanceService;
@@ -103,12 +115,24 @@ export async function createServices(
   const cache = new Cache(cacheStore, clock);
   const teachers = new TeacherService(new TeacherRepository(store), cache, clock);
   const users = new UserRepository(store, clock);
-  // Any write to a session's partition may change its attendance list: drop the cached one.
-  const sessionRepository = new SessionRepository(store, (sessionId) =>
-    cache.invalidate(cacheKeys.attendance(sessionId)),
-  );
+  const random = options.random ?? Math.random;
+  // Repositories (storage) and services (rules) never share a name: `repository` is the session partition.
+  const repository = new SessionRepository(store);
+  const index = new SessionIndexRepository(store);
+  const schedule = new SessionScheduleRepository(store);
+  const access = new SessionAccess(repository, cache);
+  const writer = new SessionWriter(repository, cache);
+  const audit = new AuditLog();
+  const presence = new PresenceService(access, cache, clock);
+  const roster = new RosterService({ access, writer, users });
   const sessions = new SessionService({
-    sessions: sessionRepository,
+    repository,
+    index,
+    schedule,
+    access,
+    writer,
+    roster,
+    presence,
     users,
     teachers,
     cache,
@@ -117,38 +141,44 @@ export async function createServices(
     publicUrl: config.publicUrl,
     secret: config.jwtSecret,
   });
-  const audit = new AuditLog();
+  const chainRules = { clock, random, config: config.chains };
   const chains = new ChainService({
-    sessions: sessionRepository,
-    sessionService: sessions,
+    repository,
+    access,
+    writer,
+    presence,
     audit,
     cache,
-    clock,
-    random: options.random ?? Math.random,
-    config: config.chains,
+    ...chainRules,
     secret: config.jwtSecret,
   });
+  const sweeper = new ChainSweeper({ repository, writer, presence, audit, ...chainRules });
+  const lifecycle = new LifecycleService({
+    access,
+    writer,
+    repository,
+    schedule,
+    sweeper,
+    clock,
+    publicUrl: config.publicUrl,
+  });
   const tokens = new TokenService({
-    sessionService: sessions,
+    access,
+    writer,
     clock,
     secret: config.jwtSecret,
     rotationSeconds: config.projectorRotationSeconds,
   });
-  const attendance = new AttendanceService({
-    sessions: sessionRepository,
-    sessionService: sessions,
-    chains,
-    audit,
-    cache,
-    clock,
-  });
+  const attendance = new AttendanceService({ repository, schedule, access, writer, chains, audit, cache, clock });
   const scans = new ScanService({
-    sessions: sessionRepository,
-    sessionService: sessions,
+    repository,
+    access,
+    presence,
+    writer,
     chains,
-    validation: new ValidationService(cache),
-    tokens,
     attendance,
+    tokens,
+    validation: new ValidationService(cache),
     audit,
     cache,
     clock,
@@ -181,6 +211,10 @@ export async function createServices(
     auth,
     teachers,
     sessions,
+    lifecycle,
+    presence,
+    access,
+    sweeper,
     chains,
     scans,
     attendance,

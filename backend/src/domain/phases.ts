@@ -1,5 +1,5 @@
-/** Session phases in time: when on-time entry closes, when the exit window opens. */
-import type { SessionStatus } from '@qrca/contract';
+/** Session phases in time: when on-time entry closes, when the exit window opens, and what is open when. */
+import { PROJECTOR_KINDS, type ProjectorKind, type SessionStatus } from '@qrca/contract';
 
 const MINUTE_MS = 60_000;
 
@@ -38,3 +38,44 @@ export function phaseAt(facts: PhaseFacts, nowMs: number): { phase: Phase; exitW
     exitWindowOpen: nowMs >= Date.parse(facts.endAt) - facts.exitWindowMinutes * MINUTE_MS,
   };
 }
+
+/** What a session opens and closes over time: chains of each phase, and each projector code. */
+export type Opening = 'entry-chain' | 'exit-chain' | ProjectorKind;
+
+/** The session facts openings depend on, besides its phase. */
+export interface OpeningFacts extends PhaseFacts {
+  readonly entryMethod: 'chain' | 'projector' | 'both';
+  readonly earlyLeaveOpen: boolean;
+}
+
+/**
+ * Whether `what` is open at `nowMs`; only ever in an active session. Entry chains run while on-time entry is
+ * open; exit chains and the exit code in the exit window; the projector's entry code during entry unless
+ * entry is by chains only; the late code after the cutoff; the early-leave code while the teacher keeps that
+ * window open. The one rule every flow asks. Throws nothing.
+ */
+export function isOpen(facts: OpeningFacts, what: Opening, nowMs: number): boolean {
+  if (facts.status !== 'active') return false;
+  const { phase, exitWindowOpen } = phaseAt(facts, nowMs);
+  switch (what) {
+    case 'entry-chain':
+      return phase === 'entry';
+    case 'exit-chain':
+    case 'exit':
+      return exitWindowOpen;
+    case 'entry':
+      return phase === 'entry' && facts.entryMethod !== 'chain';
+    case 'late':
+      return phase === 'late';
+    case 'early-leave':
+      return facts.earlyLeaveOpen;
+  }
+}
+
+/** The projector codes open at `nowMs`, in the order entry, late, early leave, exit. Throws nothing. */
+export function openProjectorKinds(facts: OpeningFacts, nowMs: number): ProjectorKind[] {
+  return PROJECTOR_KINDS.filter((kind) => isOpen(facts, kind, nowMs));
+}
+
+/** The opening of a chain phase. */
+export const chainOpening = (phase: 'entry' | 'exit'): Opening => (phase === 'entry' ? 'entry-chain' : 'exit-chain');

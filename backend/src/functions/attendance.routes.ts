@@ -52,11 +52,11 @@ export const attendanceRoutes = [
   })),
 
   defineRoute(routes.earlyLeaveOpen, async ({ caller, params, services }) => ({
-    jsonBody: await services.sessions.setEarlyLeave(caller, params.id, true),
+    jsonBody: await services.lifecycle.setEarlyLeave(caller, params.id, true),
   })),
 
   defineRoute(routes.earlyLeaveClose, async ({ caller, params, services }) => ({
-    jsonBody: await services.sessions.setEarlyLeave(caller, params.id, false),
+    jsonBody: await services.lifecycle.setEarlyLeave(caller, params.id, false),
   })),
 
   defineRoute(routes.attendanceGet, async ({ caller, params, services }) => ({

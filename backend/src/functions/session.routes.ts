@@ -51,11 +51,11 @@ export const sessionRoutes = [
   })),
 
   defineRoute(routes.sessionsStart, async ({ caller, params, services }) => ({
-    jsonBody: await services.sessions.startSession(caller, params.id),
+    jsonBody: await services.lifecycle.startSession(caller, params.id),
   })),
 
   defineRoute(routes.sessionsEnd, async ({ caller, params, services }) => ({
-    jsonBody: await services.attendance.endSession(caller, params.id),
+    jsonBody: await services.lifecycle.endSession(caller, params.id),
   })),
 
   defineRoute(routes.sessionsDelete, async ({ caller, params, services }) => {
@@ -85,7 +85,7 @@ export const sessionRoutes = [
   })),
 
   defineRoute(routes.sessionsHeartbeat, async ({ caller, params, services }) => {
-    await services.sessions.heartbeat(caller, params.id);
+    await services.presence.heartbeat(caller, params.id);
     return { status: 204 };
   }),
 ];

@@ -22,10 +22,7 @@ export const timerRoutes: readonly TimerRoute[] = [
     name: 'sessionClock',
     schedule: '*/10 * * * * *',
     run: async (services, log) => {
-      const summary = await services.sessions.tick({
-        sweep: (session) => services.chains.sweep(session),
-        afterEnd: (sessionId) => services.attendance.afterEnd(sessionId),
-      });
+      const summary = await services.lifecycle.tick();
       if (summary.started + summary.ended > 0) log.info(summary, 'session clock');
     },
   },

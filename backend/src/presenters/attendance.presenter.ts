@@ -1,7 +1,7 @@
 /** What a student sees of their own attendance: their status and, while they hold a baton, the hold. */
 import type { AttendanceRow, FinalStatus, Hold, MyStatus } from '@qrca/contract';
 import { finalStatus } from '../domain/final-status';
-import type { AttendanceRecord, ChainRecord, SessionRecord } from '../repositories/session.repository';
+import type { AttendanceRecord, ChainRecord, SessionRecord } from '../domain/records';
 
 /** A teacher's override, else the status frozen at the end, else the live computation. */
 export function finalOf(row: AttendanceRecord, session: SessionRecord): FinalStatus {

@@ -1,6 +1,6 @@
 /** What teachers see of a chain: who holds it (by email), how long it is, how fresh. Never its secret. */
 import type { Chain } from '@qrca/contract';
-import type { ChainRecord } from '../repositories/session.repository';
+import type { ChainRecord } from '../domain/records';
 
 export function presentChain(chain: ChainRecord, holderName: string | null): Chain {
   return {

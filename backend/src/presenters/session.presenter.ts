@@ -1,6 +1,6 @@
 /** The only way session data leaves: what a teacher sees of a session, and what a joined student sees. */
 import type { Session, SessionBasics, StudentSession } from '@qrca/contract';
-import type { SessionRecord } from '../repositories/session.repository';
+import type { SessionRecord } from '../domain/records';
 
 /** Teachers (owner or co-teacher): everything but the people on the roster. */
 export function presentSession(session: SessionRecord, yourRole: 'owner' | 'co_teacher', publicUrl: string): Session {

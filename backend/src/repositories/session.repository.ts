@@ -1,232 +1,199 @@
 /**
  * Everything about one session lives in one partition of table `Sessions` (PK = session id), so a hand-off —
- * chain row, both attendance rows, the audit event and the idempotency record — commits in one batch:
+ * chain row, both attendance rows, the audit event and the kept answer — commits in one batch:
  *   RK `meta`                      the session (SessionRecord)
  *   RK `att:<studentId>`           one attendance row per student (AttendanceRecord)
  *   RK `chain:<chainId>`           one row per chain, the compare-and-swap target (ChainRecord)
  *   RK `roster:<emailKey>`         roster entries (RosterRecord)
  *   RK `evt:<ms, 13 digits>:<id>`  the append-only audit log, in time order (AuditEvent)
  *   RK `scan:<studentId>:<scanId>` the first answer to a scan attempt, for idempotent retries (ScanRecord)
- * Table `SessionIndex` (PK = `user:<userId>`, RK = `<startAt>|<sessionId>`) lists a person's sessions;
- * table `SessionClock` (PK `scheduled`, RK `<startAt ms>|<id>`; PK `active`, RK id) drives the timers.
+ * Keys, prefixes, paging and ETags stay in this file; callers speak in records, versions and changes.
  */
-import type { AuditEvent, Constraints, FinalStatus } from '@qrca/contract';
-import type { BatchOperation, Entity, TableStore } from '../ports/table-store';
+import type { AuditEvent } from '@qrca/contract';
+import type { AttendanceRecord, ChainRecord, RosterRecord, ScanRecord, SessionRecord } from '../domain/records';
+import { ValidationError } from '../middleware/errors';
+import {
+  MAX_BATCH_OPERATIONS,
+  StoreUsageError,
+  type BatchOperation,
+  type EntityData,
+  type TableStore,
+} from '../ports/table-store';
+import { emailKey } from './keys';
+import type { Committed, RowWrite, SessionChanges } from './session-changes';
+import { versioned, type Versioned } from './versioned';
 
 const TABLE = 'Sessions';
-const INDEX = 'SessionIndex';
-const CLOCK = 'SessionClock';
 const PAGE = 1000;
 /** Every id we issue (sessions, users, chains, scans) has this shape; anything else is not found. */
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 const isId = (value: string) => ID.test(value);
 
-export const rowKeys = {
+const rowKeys = {
   meta: 'meta',
   attendance: (studentId: string) => `att:${studentId}`,
   chain: (chainId: string) => `chain:${chainId}`,
-  roster: (emailKey: string) => `roster:${emailKey}`,
-  event: (atMs: number, id: string) => `evt:${String(atMs).padStart(13, '0')}:${id}`,
+  roster: (email: string) => `roster:${emailKey(email)}`,
+  event: (event: AuditEvent) => `evt:${String(Date.parse(event.at)).padStart(13, '0')}:${event.id}`,
   scan: (studentId: string, scanId: string) => `scan:${studentId}:${scanId}`,
 } as const;
 
-export interface SessionRecord {
-  readonly id: string;
-  readonly title: string;
-  readonly ownerId: string;
-  readonly ownerEmail: string;
-  readonly coTeachers: readonly { readonly userId: string; readonly email: string }[];
-  readonly status: 'scheduled' | 'active' | 'ended';
-  readonly startAt: string;
-  readonly endAt: string;
-  readonly lateCutoffMinutes: number;
-  readonly exitWindowMinutes: number;
-  readonly entryMethod: 'chain' | 'projector' | 'both';
-  readonly joinCode: string;
-  readonly rosterMode: 'strict' | 'flag';
-  readonly rosterCount: number;
-  readonly constraints: Constraints;
-  readonly earlyLeaveOpen: boolean;
-  readonly createdAt: string;
-  readonly startedAt: string | null;
-  readonly endedAt: string | null;
-  /** Exit verification was run (exit chains started or the exit code shown): final status needs exit then. */
-  readonly exitRun?: boolean;
-  /** Random per session; the projector codes' secret derives from it with a server key. */
-  readonly projectorNonce?: string;
-  readonly [key: string]: unknown;
+const PREFIX = { attendance: 'att:', chain: 'chain:', roster: 'roster:', event: 'evt:', scan: 'scan:' } as const;
+
+/** Everything stored about a session, read at once (tests and diagnostics). */
+export interface SessionSnapshot {
+  readonly session?: Versioned<SessionRecord>;
+  readonly attendance: readonly Versioned<AttendanceRecord>[];
+  readonly chains: readonly Versioned<ChainRecord>[];
+  readonly roster: readonly RosterRecord[];
+  readonly events: readonly AuditEvent[];
+  readonly scanAnswers: readonly { readonly studentId: string; readonly scanId: string; readonly answer: ScanRecord }[];
 }
 
-export interface AttendanceRecord {
-  readonly studentId: string;
-  readonly email: string;
-  /** From the roster, when it gives one. */
-  readonly name: string | null;
-  readonly joinedAt: string | null;
-  readonly onRoster: boolean;
-  readonly entry: 'on_time' | 'late' | null;
-  readonly entryAt: string | null;
-  readonly entryMethod: 'chain' | 'teacher_close' | 'projector' | null;
-  readonly entryVerifiedBy: string | null;
-  readonly exitVerified: boolean;
-  readonly exitAt: string | null;
-  readonly earlyLeaveAt: string | null;
-  /** The chain this student holds now, if any. */
-  readonly holding: { readonly chainId: string; readonly phase: 'entry' | 'exit' } | null;
-  readonly flags: readonly string[];
-  /** A teacher's decision, which wins over the computed status. */
-  readonly override?: {
-    readonly final: FinalStatus;
-    readonly reason: string;
-    readonly by: string;
-    readonly at: string;
-  } | null;
-  /** Last holder of an exit chain that closed without a scanner: may check out with the exit code. */
-  readonly awaitingExit?: boolean;
-  /** The final status frozen when the session ended (overrides after that still win). */
-  readonly frozenFinal?: FinalStatus | null;
-  readonly [key: string]: unknown;
-}
+const asData = <T>(value: T) => value as unknown as EntityData;
 
-export interface ChainRecord {
-  readonly chainId: string;
-  readonly phase: 'entry' | 'exit';
-  readonly seq: number;
-  /** The current holder; on a closed chain, the last holder (who may still await verification). */
-  readonly holderId: string;
-  /** Per-hold random value; the hold secret is derived from it with a server key, never stored. */
-  readonly nonce: string;
-  readonly state: 'active' | 'stalled' | 'closed';
-  /** Hand-offs so far. */
-  readonly length: number;
-  readonly startedAt: string;
-  readonly lastHandoffAt: string;
-  /** When the current holder got the baton. */
-  readonly issuedAt: string;
-  readonly [key: string]: unknown;
-}
-
-export interface RosterRecord {
-  readonly email: string;
-  readonly studentId: string;
-  readonly name: string | null;
-  readonly [key: string]: unknown;
-}
-
-/** The first answer to a scan attempt: a success body or an error. */
-export interface ScanRecord {
-  readonly status: number;
-  readonly body?: unknown;
-  readonly error?: { readonly code: string; readonly message: string; readonly details?: Record<string, unknown> };
-  readonly [key: string]: unknown;
-}
-
-export type Stored<T> = Entity<T & Record<string, unknown>>;
-
-/** Index rows: which sessions a person owns, co-teaches or joined. */
-export interface IndexRecord {
-  readonly sessionId: string;
-  readonly relation: 'owner' | 'co_teacher' | 'student';
-  readonly [key: string]: unknown;
+/** One write of `changes` as a store operation. */
+function operation<T>(rowKey: string, write: RowWrite<T>): BatchOperation {
+  return write.version === 'new'
+    ? { kind: 'insert', rowKey, data: asData(write.value) }
+    : { kind: 'update', rowKey, data: asData(write.value), etag: write.version };
 }
 
 export class SessionRepository {
-  /** @param onChange called after every write to a session's partition (write-through cache invalidation). */
-  constructor(
-    private readonly store: TableStore,
-    private readonly onChange: (sessionId: string) => Promise<void> = async () => {},
-  ) {}
+  constructor(private readonly store: TableStore) {}
 
-  getMeta(sessionId: string): Promise<Stored<SessionRecord> | undefined> {
+  /** The session, or undefined — also for ids from a URL that no session could have. */
+  async getSession(sessionId: string): Promise<Versioned<SessionRecord> | undefined> {
     return this.get<SessionRecord>(sessionId, rowKeys.meta);
   }
 
-  getAttendance(sessionId: string, studentId: string): Promise<Stored<AttendanceRecord> | undefined> {
-    return isId(studentId)
-      ? this.get<AttendanceRecord>(sessionId, rowKeys.attendance(studentId))
-      : Promise.resolve(undefined);
+  /** Stores a new session. @throws StoreConflictError('exists') when the id is taken. */
+  async createSession(record: SessionRecord): Promise<void> {
+    await this.store.insert(TABLE, record.id, rowKeys.meta, asData(record));
   }
 
-  getChain(sessionId: string, chainId: string): Promise<Stored<ChainRecord> | undefined> {
-    return isId(chainId) ? this.get<ChainRecord>(sessionId, rowKeys.chain(chainId)) : Promise.resolve(undefined);
+  async getAttendance(sessionId: string, studentId: string): Promise<Versioned<AttendanceRecord> | undefined> {
+    return isId(studentId) ? this.get<AttendanceRecord>(sessionId, rowKeys.attendance(studentId)) : undefined;
   }
 
-  getRosterEntry(sessionId: string, emailKey: string): Promise<Stored<RosterRecord> | undefined> {
-    return this.get<RosterRecord>(sessionId, rowKeys.roster(emailKey));
+  async getChain(sessionId: string, chainId: string): Promise<Versioned<ChainRecord> | undefined> {
+    return isId(chainId) ? this.get<ChainRecord>(sessionId, rowKeys.chain(chainId)) : undefined;
   }
 
-  getScan(sessionId: string, studentId: string, scanId: string): Promise<Stored<ScanRecord> | undefined> {
-    return isId(studentId) && isId(scanId)
-      ? this.get<ScanRecord>(sessionId, rowKeys.scan(studentId, scanId))
-      : Promise.resolve(undefined);
+  async getRosterEntry(sessionId: string, email: string): Promise<RosterRecord | undefined> {
+    return (await this.get<RosterRecord>(sessionId, rowKeys.roster(email)))?.value;
   }
 
-  /** A row of the session, or undefined — also for ids from a URL that no session could have. */
-  private get<T>(sessionId: string, rowKey: string): Promise<Stored<T> | undefined> {
-    if (!isId(sessionId)) return Promise.resolve(undefined);
-    return this.store.get<T & Record<string, unknown>>(TABLE, sessionId, rowKey);
+  /** The kept first answer to the student's scan attempt `scanId`, if any. */
+  async getScanAnswer(sessionId: string, studentId: string, scanId: string): Promise<ScanRecord | undefined> {
+    if (!isId(studentId) || !isId(scanId)) return undefined;
+    return (await this.get<ScanRecord>(sessionId, rowKeys.scan(studentId, scanId)))?.value;
   }
 
-  /** Every row with this RK prefix (attendance, chains, roster), following continuations. */
-  async listByPrefix<T>(sessionId: string, prefix: 'att:' | 'chain:' | 'roster:'): Promise<Stored<T>[]> {
-    const rows: Stored<T>[] = [];
-    let continuation: string | undefined;
-    do {
-      const page = await this.store.query<T & Record<string, unknown>>(TABLE, sessionId, {
-        prefix,
-        continuation,
-        limit: PAGE,
-      });
-      rows.push(...page.items);
-      continuation = page.continuation;
-    } while (continuation);
-    return rows;
+  /** Every attendance row of the session. */
+  async listAttendance(sessionId: string): Promise<Versioned<AttendanceRecord>[]> {
+    return (await this.all<AttendanceRecord>(sessionId, PREFIX.attendance)).map((row) => versioned(row));
   }
 
-  /** One page of the audit log, oldest first. */
+  /** Every chain of the session, open or closed. */
+  async listChains(sessionId: string): Promise<Versioned<ChainRecord>[]> {
+    return (await this.all<ChainRecord>(sessionId, PREFIX.chain)).map((row) => versioned(row));
+  }
+
+  async listRoster(sessionId: string): Promise<RosterRecord[]> {
+    return (await this.all<RosterRecord>(sessionId, PREFIX.roster)).map((row) => row.data);
+  }
+
+  /** One page of the audit log, oldest first. @throws ValidationError for a cursor that is not ours. */
   async events(
     sessionId: string,
     cursor: string | undefined,
     limit: number,
   ): Promise<{ events: AuditEvent[]; cursor: string | null }> {
-    const page = await this.store.query<AuditEvent & Record<string, unknown>>(TABLE, sessionId, {
-      prefix: 'evt:',
-      limit,
-      ...(cursor ? { continuation: cursor } : {}),
-    });
-    return { events: page.items.map((item) => item.data), cursor: page.continuation ?? null };
-  }
-
-  /** Same-partition batch of operations on this session (atomic). @throws StoreConflictError */
-  async batch(sessionId: string, operations: readonly BatchOperation[]): Promise<string[]> {
-    const etags = await this.store.batch(TABLE, sessionId, operations);
-    await this.onChange(sessionId);
-    return etags;
-  }
-
-  /** Applies many operations in batches of 100 (not atomic across batches). */
-  async batchAll(sessionId: string, operations: readonly BatchOperation[]): Promise<void> {
-    for (let i = 0; i < operations.length; i += 100) {
-      await this.store.batch(TABLE, sessionId, operations.slice(i, i + 100));
+    try {
+      const page = await this.store.query<AuditEvent & EntityData>(TABLE, sessionId, {
+        prefix: PREFIX.event,
+        limit,
+        ...(cursor ? { continuation: cursor } : {}),
+      });
+      return { events: page.items.map((item) => item.data), cursor: page.continuation ?? null };
+    } catch (error) {
+      if (error instanceof StoreUsageError) {
+        throw new ValidationError('That cursor is not valid.', [{ path: 'cursor', message: 'invalid' }]);
+      }
+      throw error;
     }
-    if (operations.length > 0) await this.onChange(sessionId);
   }
 
-  insertMeta(record: SessionRecord): Promise<string> {
-    return this.store.insert(TABLE, record.id, rowKeys.meta, record);
+  /**
+   * Applies `changes` atomically (one same-partition transaction, at most 100 rows) and returns the written
+   * rows at their new versions.
+   * @throws StoreConflictError when a row is no longer at the version read (or a new one exists): nothing is
+   * applied; StoreUsageError for more than 100 rows.
+   */
+  async commit(changes: SessionChanges): Promise<Committed> {
+    const attendance = changes.attendance ?? [];
+    const chains = changes.chains ?? [];
+    const operations: BatchOperation[] = [
+      ...(changes.session
+        ? [operation(rowKeys.meta, { value: changes.session.record, version: changes.session.version })]
+        : []),
+      ...attendance.map((write) => operation(rowKeys.attendance(write.value.studentId), write)),
+      ...chains.map((write) => operation(rowKeys.chain(write.value.chainId), write)),
+      ...(changes.events ?? []).map((event) => operation(rowKeys.event(event), { value: event, version: 'new' })),
+      ...(changes.scanAnswer
+        ? [
+            operation(rowKeys.scan(changes.scanAnswer.studentId, changes.scanAnswer.scanId), {
+              value: changes.scanAnswer.answer,
+              version: 'new',
+            }),
+          ]
+        : []),
+    ];
+    if (operations.length === 0) return { attendance: [], chains: [] };
+    if (operations.length > MAX_BATCH_OPERATIONS) {
+      throw new StoreUsageError(`a commit holds at most ${MAX_BATCH_OPERATIONS} rows, not ${operations.length}`);
+    }
+    const etags = await this.store.batch(TABLE, changes.sessionId, operations);
+    let at = 0;
+    const next = <T>(value: T): Versioned<T> => versioned({ data: value, etag: etags[at++] ?? '' });
+    return {
+      ...(changes.session ? { session: next(changes.session.record) } : {}),
+      attendance: attendance.map((write) => next(write.value)),
+      chains: chains.map((write) => next(write.value)),
+    };
   }
 
-  /** @throws StoreConflictError('etag_mismatch' | 'not_found') */
-  async updateMeta(record: SessionRecord, etag: string): Promise<string> {
-    const next = await this.store.update(TABLE, record.id, rowKeys.meta, record, etag);
-    await this.onChange(record.id);
-    return next;
+  /**
+   * Writes many attendance rows in groups of 100: each group atomic, the whole not (for sweeping changes
+   * such as freezing final statuses, safe to repeat). @throws StoreConflictError for a group that lost.
+   */
+  async writeAttendance(sessionId: string, writes: readonly RowWrite<AttendanceRecord>[]): Promise<void> {
+    const operations = writes.map((write) => operation(rowKeys.attendance(write.value.studentId), write));
+    await this.inGroups(sessionId, operations);
   }
 
-  /** Deletes every row of the session, the session row (`meta`) last: until then a retry can find it. */
-  async deletePartition(sessionId: string): Promise<void> {
+  /** Makes `entries` the roster (by email): others are removed. Groups of 100, safe to repeat. */
+  async replaceRoster(sessionId: string, entries: readonly RosterRecord[]): Promise<void> {
+    const keep = new Set(entries.map((entry) => rowKeys.roster(entry.email)));
+    const previous = await this.all<RosterRecord>(sessionId, PREFIX.roster);
+    await this.inGroups(sessionId, [
+      ...previous
+        .filter((row) => !keep.has(row.rowKey))
+        .map((row) => ({ kind: 'delete' as const, rowKey: row.rowKey })),
+      ...entries.map((entry) => ({
+        kind: 'upsert' as const,
+        rowKey: rowKeys.roster(entry.email),
+        data: asData(entry),
+      })),
+    ]);
+  }
+
+  /** Deletes every row of the session, the session row last: until then a retry can find it. */
+  async deleteSession(sessionId: string): Promise<void> {
+    if (!isId(sessionId)) return;
     for (;;) {
-      const page = await this.store.query(TABLE, sessionId, { limit: 100 });
+      const page = await this.store.query(TABLE, sessionId, { limit: MAX_BATCH_OPERATIONS });
       const rows = page.items.filter((item) => item.rowKey !== rowKeys.meta);
       if (rows.length === 0) break;
       await this.store.batch(
@@ -238,80 +205,12 @@ export class SessionRepository {
     await this.store.delete(TABLE, sessionId, rowKeys.meta);
   }
 
-  // --- index of a person's sessions ---
-
-  async addToIndex(userId: string, startAt: string, record: IndexRecord): Promise<void> {
-    await this.store.upsert(INDEX, `user:${userId}`, `${startAt}|${record.sessionId}`, record);
-  }
-
-  async removeFromIndex(userId: string, startAt: string, sessionId: string): Promise<void> {
-    await this.store.delete(INDEX, `user:${userId}`, `${startAt}|${sessionId}`);
-  }
-
-  /** The person's index rows, by start time. */
-  async listIndex(userId: string): Promise<{ rowKey: string; data: IndexRecord }[]> {
-    const rows: { rowKey: string; data: IndexRecord }[] = [];
-    let continuation: string | undefined;
-    do {
-      const page = await this.store.query<IndexRecord>(INDEX, `user:${userId}`, { continuation });
-      rows.push(...page.items.map((item) => ({ rowKey: item.rowKey, data: item.data })));
-      continuation = page.continuation;
-    } while (continuation);
-    return rows;
-  }
-
-  // --- the clock the timers read ---
-
-  async scheduleStart(sessionId: string, startAtMs: number): Promise<void> {
-    await this.store.upsert(CLOCK, 'scheduled', `${String(startAtMs).padStart(13, '0')}|${sessionId}`, { sessionId });
-  }
-
-  async unscheduleStart(sessionId: string, startAtMs: number): Promise<void> {
-    await this.store.delete(CLOCK, 'scheduled', `${String(startAtMs).padStart(13, '0')}|${sessionId}`);
-  }
-
-  /** Sessions whose start time is at or before `nowMs`. */
-  async dueToStart(nowMs: number): Promise<string[]> {
-    const page = await this.store.query<{ sessionId: string }>(CLOCK, 'scheduled', {
-      below: `${String(nowMs + 1).padStart(13, '0')}|`,
-      limit: 500,
-    });
-    return page.items.map((item) => item.data.sessionId);
-  }
-
-  async markActive(sessionId: string): Promise<void> {
-    await this.store.upsert(CLOCK, 'active', sessionId, { sessionId });
-  }
-
-  async unmarkActive(sessionId: string): Promise<void> {
-    await this.store.delete(CLOCK, 'active', sessionId);
-  }
-
-  async markEnded(sessionId: string, endedAtMs: number): Promise<void> {
-    await this.store.upsert(CLOCK, 'ended', `${String(endedAtMs).padStart(13, '0')}|${sessionId}`, { sessionId });
-  }
-
-  /** Sessions that ended before `cutoffMs` and still have an audit log. */
-  async endedBefore(cutoffMs: number): Promise<string[]> {
-    const page = await this.store.query<{ sessionId: string }>(CLOCK, 'ended', {
-      below: `${String(cutoffMs).padStart(13, '0')}|`,
-      limit: 500,
-    });
-    return page.items.map((item) => item.data.sessionId);
-  }
-
-  async forgetEnded(sessionId: string): Promise<void> {
-    const page = await this.store.query<{ sessionId: string }>(CLOCK, 'ended', { limit: 1000 });
-    for (const item of page.items.filter((i) => i.data.sessionId === sessionId))
-      await this.store.delete(CLOCK, 'ended', item.rowKey);
-  }
-
-  /** Deletes a session's audit events and kept scan answers; returns how many rows went. */
+  /** Deletes a session's audit events and kept scan answers; returns how many went. */
   async deleteAudit(sessionId: string): Promise<number> {
     let removed = 0;
-    for (const prefix of ['evt:', 'scan:']) {
+    for (const prefix of [PREFIX.event, PREFIX.scan]) {
       for (;;) {
-        const page = await this.store.query(TABLE, sessionId, { prefix, limit: 100 });
+        const page = await this.store.query(TABLE, sessionId, { prefix, limit: MAX_BATCH_OPERATIONS });
         if (page.items.length === 0) break;
         await this.store.batch(
           TABLE,
@@ -324,14 +223,49 @@ export class SessionRepository {
     return removed;
   }
 
-  async activeSessions(): Promise<string[]> {
-    const ids: string[] = [];
+  /** Everything stored about the session, typed (for tests and diagnostics; reads the whole partition). */
+  async snapshot(sessionId: string): Promise<SessionSnapshot> {
+    const rows = isId(sessionId) ? await this.all<EntityData>(sessionId) : [];
+    const of = (prefix: string) => rows.filter((row) => row.rowKey.startsWith(prefix));
+    const meta = rows.find((row) => row.rowKey === rowKeys.meta);
+    return {
+      ...(meta ? { session: versioned({ data: meta.data as unknown as SessionRecord, etag: meta.etag }) } : {}),
+      attendance: of(PREFIX.attendance).map((row) => versioned({ data: row.data as AttendanceRecord, etag: row.etag })),
+      chains: of(PREFIX.chain).map((row) => versioned({ data: row.data as ChainRecord, etag: row.etag })),
+      roster: of(PREFIX.roster).map((row) => row.data as RosterRecord),
+      events: of(PREFIX.event).map((row) => row.data as unknown as AuditEvent),
+      scanAnswers: of(PREFIX.scan).map((row) => {
+        const [, studentId = '', scanId = ''] = row.rowKey.split(':');
+        return { studentId, scanId, answer: row.data as ScanRecord };
+      }),
+    };
+  }
+
+  private async get<T>(sessionId: string, rowKey: string): Promise<Versioned<T> | undefined> {
+    if (!isId(sessionId)) return undefined;
+    const entity = await this.store.get<T & EntityData>(TABLE, sessionId, rowKey);
+    return entity ? versioned<T>(entity) : undefined;
+  }
+
+  /** Every row (with this RK prefix), following continuations. */
+  private async all<T>(sessionId: string, prefix?: string) {
+    const rows: { rowKey: string; etag: string; data: T }[] = [];
     let continuation: string | undefined;
     do {
-      const page = await this.store.query<{ sessionId: string }>(CLOCK, 'active', { continuation });
-      ids.push(...page.items.map((item) => item.data.sessionId));
+      const page = await this.store.query<T & EntityData>(TABLE, sessionId, {
+        ...(prefix ? { prefix } : {}),
+        continuation,
+        limit: PAGE,
+      });
+      rows.push(...page.items);
       continuation = page.continuation;
     } while (continuation);
-    return ids;
+    return rows;
+  }
+
+  private async inGroups(sessionId: string, operations: readonly BatchOperation[]): Promise<void> {
+    for (let i = 0; i < operations.length; i += MAX_BATCH_OPERATIONS) {
+      await this.store.batch(TABLE, sessionId, operations.slice(i, i + MAX_BATCH_OPERATIONS));
+    }
   }
 }

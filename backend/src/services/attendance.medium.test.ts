@@ -19,6 +19,7 @@ import {
 } from '../test-support/classroom';
 import { FakeClock } from '../test-support/fake-clock';
 import { bearer } from '../test-support/sign-in';
+import { SessionRepository } from '../repositories/session.repository';
 import { startTestHost, type TestHost } from '../test-support/test-host';
 import { chainQrAt } from '@qrca/contract';
 
@@ -365,8 +366,8 @@ describe('after the end', () => {
       [came.email, 'present'],
       [absent.email, 'absent'],
     ]);
-    const stored = await host.services.store.get<{ frozenFinal: string }>('Sessions', session.id, `att:${came.id}`);
-    expect(stored?.data.frozenFinal).toBe('present');
+    const stored = await new SessionRepository(host.services.store).getAttendance(session.id, came.id);
+    expect(stored?.value.frozenFinal).toBe('present');
     expect(
       (
         await api(host, teacher, 'PUT', `sessions/${session.id}/attendance/${absent.id}/override`, {
@@ -396,15 +397,15 @@ describe('after the end', () => {
       ).status,
     ).toBe(400);
 
-    const audit = async () =>
-      (await host.services.store.query('Sessions', session.id, { prefix: 'evt:' })).items.length;
+    const snapshot = () => new SessionRepository(host.services.store).snapshot(session.id);
+    const audit = async () => (await snapshot()).events.length;
     expect(await audit()).toBeGreaterThan(0);
     clock.advance(89 * 24 * 60 * MIN);
     expect(await host.services.attendance.purgeAudit(90)).toBe(0);
     clock.advance(2 * 24 * 60 * MIN);
     expect(await host.services.attendance.purgeAudit(90)).toBeGreaterThan(0);
     expect(await audit()).toBe(0);
-    expect((await host.services.store.query('Sessions', session.id, { prefix: 'scan:' })).items).toEqual([]);
+    expect((await snapshot()).scanAnswers).toEqual([]);
     const later = await signInPerson(host, teacher.email); // 91 days on, a new sign-in
     const kept = await api(host, later, 'GET', `sessions/${session.id}/attendance`);
     expect(AttendanceResponseSchema.parse(kept.json).rows).toHaveLength(2); // the attendance record itself stays

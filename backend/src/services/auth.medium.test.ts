@@ -224,10 +224,10 @@ describe('sign-in by email code', () => {
     const { limit } = (await import('./auth.service')).CODE_SEND_LIMITS.perIp;
     const emails = Array.from({ length: limit }, (_, i) => `s${i}@students.example.edu`);
     for (let i = 0; i < emails.length; i += 50) {
-      const batch = await Promise.all(
+      const sent = await Promise.all(
         emails.slice(i, i + 50).map((email) => postJson(host, '/api/auth/code', { email })),
       );
-      expect(batch.every((r) => r.status === 202)).toBe(true);
+      expect(sent.every((r) => r.status === 202)).toBe(true);
     }
     const over = await postJson(host, '/api/auth/code', { email: 'one-more@students.example.edu' });
     expect(over.status).toBe(429);

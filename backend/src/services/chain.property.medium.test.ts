@@ -27,7 +27,7 @@ import {
   type ScanExpectation,
   type WorldOptions,
 } from '../test-support/chain-model';
-import { ONLINE_MS } from './session.service';
+import { ONLINE_MS } from './presence.service';
 import { SCAN_LIMITS } from './validation.service';
 
 type Cmd = fc.AsyncCommand<Model, Harness>;
@@ -137,7 +137,7 @@ async function join(h: Harness, s: ModelStudent): Promise<void> {
 }
 
 async function heartbeat(h: Harness, s: ModelStudent): Promise<void> {
-  const { answer } = await answerOf(h.services.sessions.heartbeat(h.caller(s), h.world.sessionId));
+  const { answer } = await answerOf(h.services.presence.heartbeat(h.caller(s), h.world.sessionId));
   assert.deepEqual(answer, s.joined ? { code: 'OK' } : { code: 'NOT_FOUND' }, `heartbeat s${s.index}`);
   if (s.joined) h.model.markOnline(s);
 }
@@ -176,15 +176,17 @@ async function seed(h: Harness, count: number | 'auto'): Promise<void> {
 
 async function sweep(h: Harness): Promise<void> {
   const m = h.model;
-  const session = await h.services.sessions.findSession(h.world.sessionId);
+  const session = await h.services.access.findSession(h.world.sessionId);
   assert.ok(session);
   const before = await h.rows();
-  await h.services.chains.sweep(session);
+  await h.services.sweeper.sweep(session);
   const after = await h.rows();
   const events: string[] = [];
   const { stallSeconds } = h.world.chainConfig;
-  const byRowKey = [...m.openChains()].sort((a, b) => Buffer.compare(Buffer.from(a.chainId), Buffer.from(b.chainId)));
-  for (const chain of byRowKey) {
+  const inStoreOrder = [...m.openChains()].sort((a, b) =>
+    Buffer.compare(Buffer.from(a.chainId), Buffer.from(b.chainId)),
+  );
+  for (const chain of inStoreOrder) {
     const phaseOver = !m.entryOpen();
     const idle = m.now - Date.parse(chain.lastHandoffAt) >= stallSeconds * 1000;
     const offline = !m.online(m.student(chain.holderId));
@@ -199,7 +201,7 @@ async function sweep(h: Harness): Promise<void> {
         h.note('sweep closes a chain quietly');
         events.push('teacher system chain_closed_no_candidates');
       } else {
-        const takerId = after.chains.get(chain.chainId)?.data.holderId;
+        const takerId = after.chains.get(chain.chainId)?.value.holderId;
         const taker = candidates.find((s) => s.id === takerId);
         assert.ok(taker, `reseeded ${chain.chainId} to an eligible online student`);
         m.pass(chain, taker);
@@ -572,7 +574,7 @@ class ChaosCmd implements Cmd {
   async run(m: Model, h: Harness) {
     const teacher = h.world.teacher;
     const sessionId = h.world.sessionId;
-    const session = await h.services.sessions.findSession(sessionId);
+    const session = await h.services.access.findSession(sessionId);
     assert.ok(session);
     interface Prepared {
       readonly op: ChaosOp;
@@ -591,7 +593,7 @@ class ChaosCmd implements Cmd {
         const scanId = m.newScanId();
         prepared.push({ op, scanner, scanId, payload, call: () => h.scanCall(scanner, scanId, payload) });
       } else if (op.kind === 'sweep') {
-        prepared.push({ op, call: () => answerOf(h.services.chains.sweep(session)) });
+        prepared.push({ op, call: () => answerOf(h.services.sweeper.sweep(session)) });
       } else if (op.kind === 'seed') {
         prepared.push({
           op,
@@ -616,7 +618,7 @@ class ChaosCmd implements Cmd {
         });
       } else if (op.kind === 'heartbeat') {
         const s = m.students[op.pick % m.students.length] as ModelStudent;
-        prepared.push({ op, scanner: s, call: () => answerOf(h.services.sessions.heartbeat(h.caller(s), sessionId)) });
+        prepared.push({ op, scanner: s, call: () => answerOf(h.services.presence.heartbeat(h.caller(s), sessionId)) });
       }
     }
     const before = await h.rows();
@@ -658,7 +660,7 @@ class ChaosCmd implements Cmd {
     assert.equal(added.filter((e) => e.endsWith(' chain_started')).length, seeded, `${what}: seeds`);
     for (const [chainId, chain] of after.chains) {
       if (before.chains.has(chainId)) continue;
-      assert.deepEqual([chain.data.seq, chain.data.length], [1, 0], `${what}: a new chain`);
+      assert.deepEqual([chain.value.seq, chain.value.length], [1, 0], `${what}: a new chain`);
     }
     assert.equal(after.chains.size - before.chains.size, seeded, `${what}: chains started`);
 
@@ -899,9 +901,9 @@ describe('found by the chain property', () => {
     seed: 1,
   };
 
-  // Was a 500: passTo updated att:<target> twice in one batch (as previous holder and as taker). Reachable: a
+  // Was a 500: passTo updated the target's attendance row twice in one commit (as previous holder and as taker). Reachable: a
   // sweep closes a chain quietly (its holder went offline, nobody else eligible); the holder is then unverified
-  // and free, so the teacher may hand the chain back to them. Now the batch writes their row once.
+  // and free, so the teacher may hand the chain back to them. Now the commit writes their row once.
   it('handing a quietly closed chain back to its last holder makes them hold it again', async () => {
     const world = await openWorld(small);
     try {
@@ -916,8 +918,8 @@ describe('found by the chain property', () => {
       const before = await h.rows();
       await hand(h, chain, a); // predicted OK; also checks the audit event and that nobody is verified
       const after = await h.rows();
-      const row = after.chains.get(chain.chainId)?.data;
-      const was = before.chains.get(chain.chainId)?.data;
+      const row = after.chains.get(chain.chainId)?.value;
+      const was = before.chains.get(chain.chainId)?.value;
       assert.ok(row && was);
       expect([row.state, row.seq, row.holderId, row.length]).toEqual(['active', was.seq + 1, a.id, was.length]);
       expect(after.att.get(a.id)?.holding).toEqual({ chainId: chain.chainId, phase: 'entry' });

@@ -1,7 +1,7 @@
 // A 30-student class over HTTP on the local host: sign-in, join, `auto` seeding, hand-offs until only the
 // last holders are unverified, teacher close; the attendance rows record exactly what happened.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AttendanceRecord } from '../repositories/session.repository';
+import { SessionRepository } from '../repositories/session.repository';
 import {
   api,
   buildSession,
@@ -77,9 +77,7 @@ describe('a 30-student class', () => {
       expect(closed.json).toMatchObject({ state: 'closed' });
     }
 
-    const rows = (
-      await host.services.store.query<AttendanceRecord>('Sessions', session.id, { prefix: 'att:' })
-    ).items.map((r) => r.data);
+    const rows = (await new SessionRepository(host.services.store).listAttendance(session.id)).map((r) => r.value);
     expect(rows).toHaveLength(30);
     for (const row of rows) {
       expect(row.entry, row.email).toBe('on_time');

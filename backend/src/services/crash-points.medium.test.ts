@@ -4,6 +4,8 @@
 import { SessionSchema, type Session } from '@qrca/contract';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { SessionIndexRepository } from '../repositories/session-index.repository';
+import { SessionScheduleRepository } from '../repositories/session-schedule.repository';
 import { SessionRepository } from '../repositories/session.repository';
 import {
   api,
@@ -48,6 +50,8 @@ describe.each(stores)('crash points on %s', (storeName, env) => {
   let host: TestHost;
   let faults: FaultInjectingStore | undefined;
   let repository: SessionRepository;
+  let index: SessionIndexRepository;
+  let schedule: SessionScheduleRepository;
   let teacher: Person;
   let coTeacher: Person;
   let students: Person[];
@@ -63,6 +67,8 @@ describe.each(stores)('crash points on %s', (storeName, env) => {
       },
     );
     repository = new SessionRepository(host.services.store);
+    index = new SessionIndexRepository(host.services.store);
+    schedule = new SessionScheduleRepository(host.services.store);
     teacher = await signInPerson(host, `crash.${tag}.owner@staff.example.edu`);
     coTeacher = await signInPerson(host, `crash.${tag}.co@staff.example.edu`);
     students = [];
@@ -148,7 +154,7 @@ describe.each(stores)('crash points on %s', (storeName, env) => {
             // One session per key: a retry never leaves a second one behind.
             created: (await listOf(teacher)).length - before,
             attendance: (await api(host, teacher, 'GET', `sessions/${session.id}/attendance`)).json,
-            startTimer: (await repository.dueToStart(startMs)).includes(session.id),
+            startTimer: (await schedule.dueToStart(startMs)).includes(session.id),
           },
           session,
         );
@@ -211,7 +217,7 @@ describe.each(stores)('crash points on %s', (storeName, env) => {
     });
   });
 
-  it('replace a roster of 150 (two batches, the roster count)', async () => {
+  it('replace a roster of 150 (two groups of 100 rows, the roster count)', async () => {
     const roster = Array.from({ length: 150 }, (_, i) => `crash.${tag}.roster${i}@students.example.edu`);
     await convergesAfterEveryCrash<Session>({
       okStatus: 200,
@@ -257,10 +263,8 @@ describe.each(stores)('crash points on %s', (storeName, env) => {
             status: (answer.json as { status: string }).status,
             chains: chains.chains.map((c) => [c.state, c.length]),
             attendance: (await api(host, teacher, 'GET', `sessions/${session.id}/attendance`)).json,
-            frozen: (await repository.listByPrefix<{ frozenFinal?: string }>(session.id, 'att:')).map(
-              (row) => row.data.frozenFinal,
-            ),
-            active: (await repository.activeSessions()).includes(session.id),
+            frozen: (await repository.listAttendance(session.id)).map((row) => row.value.frozenFinal),
+            active: (await schedule.activeSessions()).includes(session.id),
           },
           session,
         );
@@ -278,16 +282,14 @@ describe.each(stores)('crash points on %s', (storeName, env) => {
         return {
           read: (await api(host, teacher, 'GET', `sessions/${session.id}`)).status,
           listed: (await Promise.all(people.map(listOf))).flat().filter((entry) => entry.startsWith(session.id)),
-          index: (await Promise.all(people.map((p) => repository.listIndex(p.id))))
+          index: (await Promise.all(people.map((p) => index.list(p.id))))
             .flat()
-            .filter((row) => row.data.sessionId === session.id),
-          rows: (
-            await Promise.all(
-              (['att:', 'chain:', 'roster:'] as const).map((p) => repository.listByPrefix(session.id, p)),
-            )
-          ).flat().length,
-          meta: (await repository.getMeta(session.id)) !== undefined,
-          active: (await repository.activeSessions()).includes(session.id),
+            .filter((row) => row.sessionId === session.id),
+          rows: await repository
+            .snapshot(session.id)
+            .then((all) => [all.attendance.length, all.chains.length, all.roster.length, all.events.length]),
+          meta: (await repository.getSession(session.id)) !== undefined,
+          active: (await schedule.activeSessions()).includes(session.id),
         };
       },
     });

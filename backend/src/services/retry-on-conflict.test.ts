@@ -3,7 +3,7 @@ import { AppError } from '../middleware/errors';
 import { StoreConflictError } from '../ports/table-store';
 import { retryOnConflict } from './retry-on-conflict';
 
-const conflict = () => new StoreConflictError('etag_mismatch', 'T', 'p', 'r');
+const conflict = () => new StoreConflictError('exists', 'T', 'p', 'r');
 
 describe('retryOnConflict', () => {
   it('runs again after a lost compare-and-swap and returns the first success', async () => {

@@ -2,7 +2,8 @@
 // eligibility, rate limits, phases, and the network and geofence policies (warn vs enforce).
 import type { AuditEvent, CreateSessionRequest, Session } from '@qrca/contract';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import type { AttendanceRecord } from '../repositories/session.repository';
+import type { AttendanceRecord } from '../domain/records';
+import { SessionRepository } from '../repositories/session.repository';
 import {
   api,
   buildSession,
@@ -18,15 +19,22 @@ import {
   type Person,
 } from '../test-support/classroom';
 import { FakeClock } from '../test-support/fake-clock';
-import { startTestHost, type TestHost } from '../test-support/test-host';
+import { startTestHost, type TestHost, type TestHostOptions } from '../test-support/test-host';
 
 const hosts: TestHost[] = [];
 afterEach(async () => {
   for (const host of hosts.splice(0)) await host.close();
 });
 
-async function start(env: NodeJS.ProcessEnv = {}, clock?: FakeClock): Promise<TestHost> {
-  const host = await startTestHost({ ...CLASS_ROLES, ...env }, { logLevel: 'silent', ...(clock ? { clock } : {}) });
+async function start(
+  env: NodeJS.ProcessEnv = {},
+  clock?: FakeClock,
+  options: Pick<TestHostOptions, 'sharedCache'> = {},
+): Promise<TestHost> {
+  const host = await startTestHost(
+    { ...CLASS_ROLES, ...env },
+    { logLevel: 'silent', ...(clock ? { clock } : {}), ...options },
+  );
   hosts.push(host);
   return host;
 }
@@ -70,8 +78,8 @@ async function events(host: TestHost, c: Class): Promise<AuditEvent[]> {
 }
 
 async function row(host: TestHost, c: Class, student: Person): Promise<AttendanceRecord> {
-  const stored = await host.services.store.get<AttendanceRecord>('Sessions', c.session.id, `att:${student.id}`);
-  return stored?.data as AttendanceRecord;
+  const stored = await new SessionRepository(host.services.store).getAttendance(c.session.id, student.id);
+  return stored?.value as AttendanceRecord;
 }
 
 describe.each([
@@ -135,10 +143,11 @@ describe.skipIf(!redisUrl)('copies of one scan across two instances (Azurite and
       AzureWebJobsStorage: inject('azuriteConnectionString'),
       REDIS_URL: redisUrl,
       JWT_SECRET: 'two-instances-share-this-secret-0123456789',
-      REDIS_KEY_PREFIX: `two-instances-${newScanId()}:`,
     };
-    const first = await start(shared);
-    const second = await start(shared);
+    // One deployment: both instances share the cache's key space too.
+    const space = { sharedCache: `two-instances-${newScanId()}` };
+    const first = await start(shared, undefined, space);
+    const second = await start(shared, undefined, space);
     const c = await classWithChain(
       first,
       3,
@@ -225,7 +234,8 @@ describe('eligibility, replays and limits', () => {
     const scanId = newScanId();
     const first = await scan(host, c.session, a, payload, scanId);
     expect(first.status).toBe(200);
-    const partition = async () => JSON.stringify((await host.services.store.query('Sessions', c.session.id)).items);
+    const partition = async () =>
+      JSON.stringify(await new SessionRepository(host.services.store).snapshot(c.session.id));
     const before = await partition();
     const again = await scan(host, c.session, a, payload, scanId);
     expect(again.status).toBe(200);

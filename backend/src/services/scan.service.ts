@@ -1,31 +1,32 @@
 /**
- * ScanService: one scan attempt from end to end — idempotent replay by scan id, validation (rate limits,
- * network, geofence), the flow for the payload (a classmate's chain code, or a projector code scanned or
- * typed), and exactly one audit event per attempt.
+ * ScanService: one scan attempt from end to end. Replays by scan id; copies of one attempt are one attempt.
+ * Then decide (reads only: access, validation, the flow for the payload — a classmate's chain code or a
+ * projector code scanned or typed), commit once (the flow's rows, one audit event and the kept answer in one
+ * write), publish (the commit point's job). A refused attempt is audited and its answer kept unless it
+ * depends on the moment; a dependency failure is never kept as the answer.
  */
 import { parseQr, type ErrorCode, type ProjectorKind, type ScanRequest, type ScanResponse } from '@qrca/contract';
+import type { AttendanceRecord, SessionRecord } from '../domain/records';
 import { AppError, NotFoundError } from '../middleware/errors';
 import type { Clock } from '../ports/clock';
-import { StoreConflictError, type BatchOperation } from '../ports/table-store';
-import {
-  rowKeys,
-  type AttendanceRecord,
-  type ChainRecord,
-  type ScanRecord,
-  type SessionRepository,
-} from '../repositories/session.repository';
+import { StoreConflictError } from '../ports/table-store';
+import type { SessionChanges } from '../repositories/session-changes';
+import type { SessionRepository } from '../repositories/session.repository';
+import type { Versioned } from '../repositories/versioned';
 import { cacheKeys, type Cache, type CacheKey } from '../utils/cache';
 import type { AttendanceService } from './attendance.service';
 import type { AuditLog, ScanEventFields } from './audit-log';
 import type { Caller } from './auth.service';
 import type { ChainService } from './chain.service';
-import type { SessionService } from './session.service';
+import type { PresenceService } from './presence.service';
+import { retryOnConflict } from './retry-on-conflict';
+import type { SessionAccess } from './session-access';
+import type { SessionWriter } from './session-writer';
 import type { TokenService } from './token.service';
 import type { ScanOrigin, ValidationService } from './validation.service';
 
 /** A code typed from the projector: 6 letters and digits. */
 const TYPED_CODE = /^[A-Za-z0-9]{6}$/;
-
 /** How long a scan id stays claimed by the copy deciding it (longer than any decision takes). */
 const CLAIM_MS = 30_000;
 /** How long a copy waits for the answer another instance is deciding, and how often it looks. */
@@ -34,6 +35,9 @@ const DUPLICATE_POLL_MS = 50;
 /** How long a transient refusal stays the answer of copies decided elsewhere. */
 const TRANSIENT_ANSWER_MS = 5_000;
 
+/** Refusals that depend on the moment, not on the attempt: a retry is a new attempt, so no answer is kept. */
+const TRANSIENT: ReadonlySet<ErrorCode> = new Set(['RATE_LIMITED', 'DEPENDENCY_UNAVAILABLE', 'CONFLICT']);
+
 /** A refusal left on a scan id's claim for copies waiting on other instances. */
 interface ClaimAnswer {
   readonly code: ErrorCode;
@@ -41,20 +45,24 @@ interface ClaimAnswer {
   readonly details?: Record<string, unknown>;
 }
 
-/** Refusals that depend on the moment, not on the attempt: a retry is a new attempt, so no answer is kept. */
-const TRANSIENT: ReadonlySet<ErrorCode> = new Set(['RATE_LIMITED', 'DEPENDENCY_UNAVAILABLE', 'CONFLICT']);
-
 export interface ScanDependencies {
-  readonly sessions: SessionRepository;
-  readonly sessionService: SessionService;
+  readonly repository: SessionRepository;
+  readonly access: SessionAccess;
+  readonly presence: PresenceService;
+  readonly writer: SessionWriter;
   readonly chains: ChainService;
-  readonly validation: ValidationService;
-  readonly tokens: TokenService;
   readonly attendance: AttendanceService;
+  readonly tokens: TokenService;
+  readonly validation: ValidationService;
   readonly audit: AuditLog;
   readonly cache: Cache;
   readonly clock: Clock;
 }
+
+/** What a scan is, once read: a classmate's chain code, or a projector code (scanned or typed). */
+type Scanned =
+  | { readonly flow: 'chain'; readonly qr: Extract<ReturnType<typeof parseQr>, { kind: 'chain' }> }
+  | { readonly flow: 'projector'; readonly kind: ProjectorKind };
 
 export class ScanService {
   /** Attempts being decided in this process, by session, student and scan id: copies share one. */
@@ -77,18 +85,14 @@ export class ScanService {
     return attempt;
   }
 
-  private async scanOnce(
-    caller: Caller,
-    sessionId: string,
-    input: ScanRequest,
-    origin: ScanOrigin,
-  ): Promise<ScanResponse> {
-    const { sessions, cache } = this.deps;
-    const prior = await sessions.getScan(sessionId, caller.id, input.scanId);
-    if (prior) return this.replay(caller, sessionId, prior.data);
-    // Across instances: the first copy to claim the scan id decides; the others wait for its stored answer.
+  private async scanOnce(caller: Caller, sessionId: string, input: ScanRequest, origin: ScanOrigin) {
+    const prior = await this.deps.repository.getScanAnswer(sessionId, caller.id, input.scanId);
+    if (prior) return this.replay(caller, sessionId, prior);
+    // Across instances: the first copy to claim the scan id decides; the others wait for its answer.
     const claim = cacheKeys.once('scan', `${sessionId}:${caller.id}:${input.scanId}`);
-    if (!(await cache.claimOnce(claim, CLAIM_MS))) return this.awaitAnswer(caller, sessionId, input, origin, claim);
+    if (!(await this.deps.cache.claimOnce(claim, CLAIM_MS))) {
+      return this.awaitAnswer(caller, sessionId, input, origin, claim);
+    }
     return this.decideClaimed(caller, sessionId, input, origin, claim);
   }
 
@@ -104,8 +108,8 @@ export class ScanService {
     try {
       return await this.decide(caller, sessionId, input, origin);
     } catch (error) {
-      // No answer is stored for a transient refusal: copies still waiting get it from the claim for a few
-      // seconds, after which the id is free for a retry (a new attempt). Other failures free it at once.
+      // No answer is kept for a transient refusal: copies still waiting get it from the claim for a few
+      // seconds, after which the id is free for a retry (a new attempt). Failures free it at once.
       if (error instanceof AppError && TRANSIENT.has(error.code)) {
         const answer: ClaimAnswer = {
           code: error.code,
@@ -119,7 +123,7 @@ export class ScanService {
   }
 
   /**
-   * The answer of the copy another instance is deciding: its stored answer, or the transient refusal it left
+   * The answer of the copy another instance is deciding: its kept answer, or the transient refusal it left
    * on the claim. When the claim is gone without an answer, this copy decides after all.
    * @throws that refusal; CONFLICT when nothing came within {@link DUPLICATE_WAIT_MS}.
    */
@@ -130,11 +134,11 @@ export class ScanService {
     origin: ScanOrigin,
     claim: CacheKey,
   ): Promise<ScanResponse> {
-    const { sessions, cache } = this.deps;
+    const { repository, cache } = this.deps;
     for (let waited = 0; waited < DUPLICATE_WAIT_MS; waited += DUPLICATE_POLL_MS) {
       await new Promise((resolve) => setTimeout(resolve, DUPLICATE_POLL_MS));
-      const stored = await sessions.getScan(sessionId, caller.id, input.scanId);
-      if (stored) return this.replay(caller, sessionId, stored.data);
+      const kept = await repository.getScanAnswer(sessionId, caller.id, input.scanId);
+      if (kept) return this.replay(caller, sessionId, kept);
       const state = await cache.getJson<{ answer?: ClaimAnswer } | number>(claim);
       if (typeof state === 'object' && state.answer) {
         const { code, message, details } = state.answer;
@@ -147,14 +151,15 @@ export class ScanService {
     throw new AppError('CONFLICT', 'This scan is still being processed. Try again in a moment.');
   }
 
+  /** Decide, commit once, publish; or audit the refusal. */
   private async decide(
     caller: Caller,
     sessionId: string,
     input: ScanRequest,
     origin: ScanOrigin,
   ): Promise<ScanResponse> {
-    const { sessionService, validation, audit, clock } = this.deps;
-    const session = await sessionService.findSession(sessionId);
+    const { access, presence, validation, clock } = this.deps;
+    const session = await access.findSession(sessionId);
     if (!session) throw new NotFoundError();
     const now = clock.now();
     const qr = parseQr(input.payload);
@@ -172,46 +177,88 @@ export class ScanService {
     };
     try {
       // Not joined: answered like an unknown session, and audited like every attempt.
-      const { attendance } = await sessionService.access(caller, sessionId, 'session:attend');
+      const { attendance } = await access.access(caller, sessionId, 'session:attend');
+      if (session.status === 'ended') throw new AppError('SESSION_ENDED', 'This session has ended: nothing to scan.');
       if (evaluation.refusal) throw evaluation.refusal;
-      const typed = !qr && TYPED_CODE.test(input.payload.trim()) ? input.payload.trim() : undefined;
-      if (typed !== undefined || qr?.kind === 'projector') {
-        if (qr && qr.sessionId !== sessionId) throw new AppError('INVALID_QR', 'That is not a code of this session.');
-        const kind = this.deps.tokens.resolve(session, qr?.kind === 'projector' ? { qr } : { typed: typed ?? '' }, now);
-        const answer = this.projectorAnswer(kind);
-        await this.deps.attendance.projectorScan(
-          session,
-          caller.id,
-          kind,
-          evaluation.verdicts.flags,
-          () => [
-            audit.scanEvent(caller.id, now, { ...fields, flow: `projector:${kind}` }),
-            this.record(caller.id, input.scanId, { status: 200, body: answer }),
-          ],
-          attendance,
-        );
-        await sessionService.markOnline(sessionId, caller.id);
-        return answer;
-      }
-      if (!qr || qr.sessionId !== sessionId) throw new AppError('INVALID_QR', 'That is not a code of this session.');
-      const body: ScanResponse = { outcome: 'verified_holder', flow: 'chain', youAreHolder: true };
-      const { hold } = await this.deps.chains.handOff(
-        session,
-        caller.id,
-        qr,
-        evaluation.verdicts.flags,
-        () => [audit.scanEvent(caller.id, now, fields), this.record(caller.id, input.scanId, { status: 200, body })],
-        attendance,
+      const scanned = this.identify(session, input.payload, now);
+      const flags = evaluation.verdicts.flags;
+      const answer = await retryOnConflict((attempt) =>
+        this.commitDecision(caller, session, input.scanId, scanned, fields, now, {
+          fresh: attempt > 1,
+          flags,
+          ...(attempt === 1 && attendance ? { known: attendance } : {}),
+        }),
       );
-      await sessionService.markOnline(sessionId, caller.id);
-      return { ...body, hold };
+      await presence.markOnline(sessionId, caller.id);
+      return answer;
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       return this.refuse(caller, sessionId, input.scanId, error, now, fields);
     }
   }
 
-  /** Records a refused attempt (event, and the answer unless transient), then throws the refusal. */
+  /**
+   * What the payload is. @throws AppError INVALID_QR (not ours, another session's), CODE_EXPIRED (a projector
+   * code from before the previous step).
+   */
+  private identify(session: SessionRecord, payload: string, nowMs: number): Scanned {
+    const qr = parseQr(payload);
+    const typed = !qr && TYPED_CODE.test(payload.trim()) ? payload.trim() : undefined;
+    if (qr && qr.sessionId !== session.id) throw new AppError('INVALID_QR', 'That is not a code of this session.');
+    if (qr?.kind === 'chain') return { flow: 'chain', qr };
+    if (qr?.kind === 'projector') return { flow: 'projector', kind: this.deps.tokens.resolve(session, { qr }, nowMs) };
+    if (typed) return { flow: 'projector', kind: this.deps.tokens.resolve(session, { typed }, nowMs) };
+    throw new AppError('INVALID_QR', 'That is not a code of this session.');
+  }
+
+  /**
+   * Decides the scan on current reads and commits it once: the flow's rows, the audit event and the kept
+   * answer in one write. @throws StoreConflictError when a row changed meanwhile (decided again by the caller).
+   */
+  private async commitDecision(
+    caller: Caller,
+    session: SessionRecord,
+    scanId: string,
+    scanned: Scanned,
+    fields: ScanEventFields,
+    eventAt: number,
+    options: { fresh: boolean; flags: readonly string[]; known?: Versioned<AttendanceRecord> },
+  ): Promise<ScanResponse> {
+    const { chains, attendance, writer, audit, clock } = this.deps;
+    const now = clock.now();
+    const keep = (body: ScanResponse, event: ScanEventFields): Pick<SessionChanges, 'events' | 'scanAnswer'> => ({
+      events: [audit.scanEvent(caller.id, eventAt, event)],
+      scanAnswer: { studentId: caller.id, scanId, answer: { status: 200, body } },
+    });
+    if (scanned.flow === 'projector') {
+      const decision = await attendance.decideProjectorScan(session, caller.id, scanned.kind, now, {
+        flags: options.flags,
+        ...(options.known ? { known: options.known } : {}),
+      });
+      await writer.commit({
+        sessionId: session.id,
+        attendance: decision.attendance,
+        chains: decision.chains,
+        ...keep(decision.answer, { ...fields, flow: `projector:${scanned.kind}` }),
+      });
+      return decision.answer;
+    }
+    const handOff = await chains.decideHandOff(session, caller.id, scanned.qr, now, {
+      fresh: options.fresh,
+      flags: options.flags,
+      ...(options.known ? { scanner: options.known } : {}),
+    });
+    const body: ScanResponse = { outcome: 'verified_holder', flow: 'chain', youAreHolder: true };
+    await writer.commit({
+      sessionId: session.id,
+      attendance: handOff.attendance,
+      chains: handOff.chains,
+      ...keep(body, fields),
+    });
+    return { ...body, hold: chains.holdFor(session.id, handOff.chain) };
+  }
+
+  /** Records a refused attempt (its event, and its answer unless transient), then throws the refusal. */
   private async refuse(
     caller: Caller,
     sessionId: string,
@@ -220,55 +267,47 @@ export class ScanService {
     now: number,
     fields: ScanEventFields,
   ): Promise<never> {
-    // A duplicate of this attempt running at the same time may have won; its answer is the answer.
-    const raced = await this.deps.sessions.getScan(sessionId, caller.id, scanId);
-    if (raced) return this.replay(caller, sessionId, raced.data) as Promise<never>;
-    const operations: BatchOperation[] = [
-      this.deps.audit.scanEvent(caller.id, now, { ...fields, outcome: refusal.code }),
-    ];
-    if (!TRANSIENT.has(refusal.code)) {
-      const error = {
-        code: refusal.code,
-        message: refusal.message,
-        ...(refusal.details ? { details: refusal.details } : {}),
-      };
-      operations.push(this.record(caller.id, scanId, { status: refusal.status, error }));
-    }
+    const { repository, writer, audit } = this.deps;
+    const error = {
+      code: refusal.code,
+      message: refusal.message,
+      ...(refusal.details ? { details: refusal.details } : {}),
+    };
     try {
-      await this.deps.sessions.batch(sessionId, operations);
-    } catch (error) {
-      if (!(error instanceof StoreConflictError)) throw error;
-      const winner = await this.deps.sessions.getScan(sessionId, caller.id, scanId);
-      if (winner) return this.replay(caller, sessionId, winner.data) as Promise<never>;
-      throw error;
+      await writer.commit({
+        sessionId,
+        events: [audit.scanEvent(caller.id, now, { ...fields, outcome: refusal.code })],
+        ...(TRANSIENT.has(refusal.code)
+          ? {}
+          : { scanAnswer: { studentId: caller.id, scanId, answer: { status: refusal.status, error } } }),
+      });
+    } catch (failure) {
+      // Another copy of this attempt kept its answer first: that is the answer.
+      if (!(failure instanceof StoreConflictError)) throw failure;
+      const winner = await repository.getScanAnswer(sessionId, caller.id, scanId);
+      if (winner) return this.replay(caller, sessionId, winner) as Promise<never>;
+      throw failure;
     }
     throw refusal;
   }
 
-  /** The first answer again; a success carries the caller's current hold (secrets are never stored). */
-  private async replay(caller: Caller, sessionId: string, record: ScanRecord): Promise<ScanResponse> {
+  /** The first answer again; a success carries the caller's current hold (secrets are never kept). */
+  private async replay(
+    caller: Caller,
+    sessionId: string,
+    record: NonNullable<Awaited<ReturnType<SessionRepository['getScanAnswer']>>>,
+  ): Promise<ScanResponse> {
     if (record.error) {
       throw new AppError(record.error.code as ErrorCode, record.error.message, {
         ...(record.error.details ? { details: record.error.details } : {}),
       });
     }
     const body = record.body as ScanResponse;
-    const row = await this.deps.sessions.getAttendance(sessionId, caller.id);
-    const holding = (row?.data as AttendanceRecord | undefined)?.holding;
+    const { repository, chains } = this.deps;
+    const holding = (await repository.getAttendance(sessionId, caller.id))?.value.holding;
     if (!holding) return body;
-    const chain = await this.deps.sessions.getChain(sessionId, holding.chainId);
+    const chain = await repository.getChain(sessionId, holding.chainId);
     if (!chain) throw new NotFoundError();
-    return { ...body, hold: this.deps.chains.holdFor(sessionId, chain.data as ChainRecord) };
-  }
-
-  private projectorAnswer(kind: ProjectorKind): ScanResponse {
-    const outcome = (
-      { entry: 'entry', late: 'late_entry', 'early-leave': 'early_leave', exit: 'exit_holder' } as const
-    )[kind];
-    return { outcome, flow: 'projector', youAreHolder: false };
-  }
-
-  private record(studentId: string, scanId: string, record: ScanRecord): BatchOperation {
-    return { kind: 'insert', rowKey: rowKeys.scan(studentId, scanId), data: record };
+    return { ...body, hold: chains.holdFor(sessionId, chain.value) };
   }
 }

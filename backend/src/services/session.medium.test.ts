@@ -2,7 +2,8 @@
 // modes, joining, co-teachers, deletion, and the session clock (start, end, stalled chains) on a fake clock.
 import { SessionSchema, StudentSessionSchema, type Session } from '@qrca/contract';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AttendanceRecord, ChainRecord } from '../repositories/session.repository';
+import type { ChainRecord } from '../domain/records';
+import { SessionRepository } from '../repositories/session.repository';
 import {
   api,
   buildSession,
@@ -19,6 +20,9 @@ import {
 import { FakeClock } from '../test-support/fake-clock';
 import { bearer } from '../test-support/sign-in';
 import { startTestHost, type TestHost } from '../test-support/test-host';
+
+/** Stored state, read through the repository (the storage layout stays its business). */
+const repository = (host: TestHost) => new SessionRepository(host.services.store);
 
 const hosts: TestHost[] = [];
 afterEach(async () => {
@@ -178,14 +182,12 @@ describe('roster and joining', () => {
     expect(
       (await api(host, offList, 'POST', `sessions/${session.id}/join`, { joinCode: session.joinCode })).status,
     ).toBe(200);
-    const row = await host.services.store.get<AttendanceRecord>('Sessions', session.id, `att:${offList.id}`);
-    expect(row?.data.flags).toEqual(['not_on_roster']);
+    const row = await repository(host).getAttendance(session.id, offList.id);
+    expect(row?.value.flags).toEqual(['not_on_roster']);
     // Roster members have stable ids before they ever sign in.
-    const roster = await host.services.store.query<{ studentId: string; email: string }>('Sessions', session.id, {
-      prefix: 'roster:',
-    });
-    expect(roster.items.map((r) => r.data.studentId).every((id) => id.startsWith('u_'))).toBe(true);
-    expect(roster.items.find((r) => r.data.email === onList.email)?.data.studentId).toBe(onList.id);
+    const roster = await repository(host).listRoster(session.id);
+    expect(roster.map((r) => r.studentId).every((id) => id.startsWith('u_'))).toBe(true);
+    expect(roster.find((r) => r.email === onList.email)?.studentId).toBe(onList.id);
   });
 });
 
@@ -219,7 +221,13 @@ describe('co-teachers and deletion', () => {
     for (const who of [owner, co, student]) {
       expect(((await api(host, who, 'GET', 'sessions')).json as { sessions: unknown[] }).sessions).toEqual([]);
     }
-    expect((await host.services.store.query('Sessions', session.id)).items).toEqual([]);
+    expect(await repository(host).snapshot(session.id)).toEqual({
+      attendance: [],
+      chains: [],
+      roster: [],
+      events: [],
+      scanAnswers: [],
+    });
   });
 });
 
@@ -231,11 +239,7 @@ describe('the session clock (fake clock)', () => {
     const session = await createSession(host, teacher, buildSession(clock.now() + 5 * 60_000), false);
     const status = async () =>
       SessionSchema.parse((await api(host, teacher, 'GET', `sessions/${session.id}`)).json).status;
-    const tick = () =>
-      host.services.sessions.tick({
-        sweep: (x) => host.services.chains.sweep(x),
-        afterEnd: (id) => host.services.attendance.afterEnd(id),
-      });
+    const tick = () => host.services.lifecycle.tick();
     await tick();
     expect(await status()).toBe('scheduled');
     clock.advance(5 * 60_000);
@@ -258,11 +262,7 @@ describe('the session clock (fake clock)', () => {
     await joinAll(host, session, students);
     const started = await api(host, teacher, 'POST', `sessions/${session.id}/chains`, { phase: 'entry', count: 1 });
     const first = (started.json as { chains: ChainRecord[] }).chains[0] as ChainRecord;
-    const tick = () =>
-      host.services.sessions.tick({
-        sweep: (x) => host.services.chains.sweep(x),
-        afterEnd: (id) => host.services.attendance.afterEnd(id),
-      });
+    const tick = () => host.services.lifecycle.tick();
 
     clock.advance(20_000);
     await heartbeatAll(host, session, students);
@@ -275,8 +275,8 @@ describe('the session clock (fake clock)', () => {
     const [reseeded] = await chains(host, session, teacher);
     expect(reseeded).toMatchObject({ state: 'active', seq: 2, length: 0 });
     expect(reseeded?.holderId).not.toBe(first.holderId);
-    const previous = await host.services.store.get<AttendanceRecord>('Sessions', session.id, `att:${first.holderId}`);
-    expect(previous?.data).toMatchObject({ holding: null, entry: null });
+    const previous = await repository(host).getAttendance(session.id, first.holderId);
+    expect(previous?.value).toMatchObject({ holding: null, entry: null });
 
     clock.advance(31_000); // nobody sent a heartbeat: the holder is offline and nobody is eligible online
     await tick();
@@ -285,11 +285,7 @@ describe('the session clock (fake clock)', () => {
     // The teacher's close verifies the waiting last holder.
     const close = await api(host, teacher, 'POST', `sessions/${session.id}/chains/${closed?.chainId}/close`);
     expect(close.status).toBe(200);
-    const waiting = await host.services.store.get<AttendanceRecord>(
-      'Sessions',
-      session.id,
-      `att:${reseeded?.holderId}`,
-    );
-    expect(waiting?.data).toMatchObject({ entry: 'on_time', entryMethod: 'teacher_close' });
+    const waiting = await repository(host).getAttendance(session.id, reseeded?.holderId ?? '');
+    expect(waiting?.value).toMatchObject({ entry: 'on_time', entryMethod: 'teacher_close' });
   });
 });

@@ -2,25 +2,32 @@
  * TokenService: the projector's rotating codes (entry, late, early-leave, exit) — served to the session's
  * teachers only while their phase is open, and resolved when a student scans or types one.
  */
-import { formatProjectorQr, stepAt, type ProjectorCode, type ProjectorKind, type ProjectorQr } from '@qrca/contract';
+import {
+  formatProjectorQr,
+  PROJECTOR_KINDS,
+  stepAt,
+  type ProjectorCode,
+  type ProjectorKind,
+  type ProjectorQr,
+} from '@qrca/contract';
 import { hkdfSync } from 'node:crypto';
-import { phaseAt } from '../domain/phases';
+import { isOpen } from '../domain/phases';
 import { matchProjectorCode, projectorCodes, projectorSecret } from '../domain/projector-code';
+import type { SessionRecord } from '../domain/records';
 import { AppError } from '../middleware/errors';
 import type { Clock } from '../ports/clock';
-import type { SessionRecord } from '../repositories/session.repository';
 import type { Caller } from './auth.service';
-import type { SessionService } from './session.service';
+import type { SessionAccess } from './session-access';
+import type { SessionWriter } from './session-writer';
 
 export interface TokenDependencies {
-  readonly sessionService: SessionService;
+  readonly access: SessionAccess;
+  readonly writer: SessionWriter;
   readonly clock: Clock;
   /** Server secret the per-session projector secrets derive from (JWT_SECRET). */
   readonly secret: string;
   readonly rotationSeconds: number;
 }
-
-const KINDS: readonly ProjectorKind[] = ['entry', 'late', 'early-leave', 'exit'];
 
 export class TokenService {
   private readonly projectorKey: Buffer;
@@ -29,38 +36,20 @@ export class TokenService {
     this.projectorKey = Buffer.from(hkdfSync('sha256', deps.secret, 'qrca', 'projector codes v1', 32));
   }
 
-  /** The kinds a projector may show now. */
-  openKinds(session: SessionRecord, nowMs: number): ProjectorKind[] {
-    if (session.status !== 'active') return [];
-    const { phase, exitWindowOpen } = phaseAt(session, nowMs);
-    return KINDS.filter((kind) => {
-      switch (kind) {
-        case 'entry':
-          return phase === 'entry' && session.entryMethod !== 'chain';
-        case 'late':
-          return phase === 'late';
-        case 'early-leave':
-          return session.earlyLeaveOpen;
-        case 'exit':
-          return exitWindowOpen;
-      }
-    });
-  }
-
   /**
    * The current code of `kind` for the projector. Showing the exit code counts as running exit
    * verification (final status then needs it).
    * @throws NotFoundError; AppError WRONG_PHASE when the kind is not open now.
    */
   async currentCode(caller: Caller, sessionId: string, kind: ProjectorKind): Promise<ProjectorCode> {
-    const { sessionService, clock, rotationSeconds } = this.deps;
-    const { session } = await sessionService.access(caller, sessionId, 'session:write');
+    const { access, writer, clock, rotationSeconds } = this.deps;
+    const { session } = await access.access(caller, sessionId, 'session:write');
     const now = clock.now();
-    if (!this.openKinds(session, now).includes(kind)) {
+    if (!isOpen(session, kind, now)) {
       throw new AppError('WRONG_PHASE', `The ${kind} code is not open now.`, { details: { kind } });
     }
     if (kind === 'exit' && !session.exitRun)
-      await sessionService.saveMeta(sessionId, (current) => ({ ...current, exitRun: true }));
+      await writer.updateSession(sessionId, (current) => (current.exitRun ? current : { ...current, exitRun: true }));
     const step = stepAt(now, rotationSeconds);
     const { code, typed } = projectorCodes(this.secretOf(session), sessionId, kind, step);
     return {
@@ -80,7 +69,7 @@ export class TokenService {
     const match = matchProjectorCode({
       secret: this.secretOf(session),
       sessionId: session.id,
-      kinds: KINDS,
+      kinds: PROJECTOR_KINDS,
       nowMs,
       rotationSeconds: this.deps.rotationSeconds,
       ...('qr' in scanned

@@ -7,7 +7,7 @@ import type { ScanRequest } from '@qrca/contract';
 import { geofenceVerdict, type DistanceBand } from '../domain/geofence';
 import { enforcement, networkVerdict } from '../domain/scan-policy';
 import { AppError, RateLimitedError } from '../middleware/errors';
-import type { SessionRecord } from '../repositories/session.repository';
+import type { SessionRecord } from '../domain/records';
 import { cacheKeys, type Cache } from '../utils/cache';
 
 /** Scans per minute: per device, per account, per client address (lecture halls share NAT). */

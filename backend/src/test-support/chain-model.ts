@@ -25,11 +25,12 @@ import { join } from 'node:path';
 import { closeServices, createServices, type Services } from '../composition';
 import { loadConfig, type ChainConfig } from '../config';
 import { AppError } from '../middleware/errors';
-import type { Entity } from '../ports/table-store';
-import type { AttendanceRecord, ChainRecord, ScanRecord } from '../repositories/session.repository';
+import type { AttendanceRecord, ChainRecord, ScanRecord } from '../domain/records';
+import { SessionRepository } from '../repositories/session.repository';
+import type { Versioned } from '../repositories/versioned';
 import { UserRepository } from '../repositories/users.repository';
 import type { Caller } from '../services/auth.service';
-import { ONLINE_MS } from '../services/session.service';
+import { ONLINE_MS } from '../services/presence.service';
 import { SCAN_LIMITS } from '../services/validation.service';
 import { CACHE_TTL, cacheKeys } from '../utils/cache';
 import { createLogger } from '../utils/logger';
@@ -107,7 +108,7 @@ export async function openWorld(options: WorldOptions): Promise<World> {
       rosterMode: 'strict',
       constraints: {},
     });
-    await services.sessions.startSession(teacher, session.id);
+    await services.lifecycle.startSession(teacher, session.id);
     return {
       services,
       clock,
@@ -157,34 +158,37 @@ export interface Rows {
   /** rowKey → `etag data-json`: what "byte-for-byte unchanged" compares. */
   readonly raw: ReadonlyMap<string, string>;
   readonly att: ReadonlyMap<string, AttendanceRecord>;
-  readonly chains: ReadonlyMap<string, Entity<ChainRecord>>;
+  readonly chains: ReadonlyMap<string, Versioned<ChainRecord>>;
   readonly events: ReadonlyMap<string, AuditEvent>;
   readonly scans: ReadonlyMap<string, ScanRecord>;
 }
 
 /** Every row of the session's partition, straight from the store. */
 export async function readRows(world: World): Promise<Rows> {
+  const snapshot = await new SessionRepository(world.services.store).snapshot(world.sessionId);
   const raw = new Map<string, string>();
   const att = new Map<string, AttendanceRecord>();
-  const chains = new Map<string, Entity<ChainRecord>>();
+  const chains = new Map<string, Versioned<ChainRecord>>();
   const events = new Map<string, AuditEvent>();
   const scans = new Map<string, ScanRecord>();
-  let continuation: string | undefined;
-  do {
-    const page = await world.services.store.query('Sessions', world.sessionId, { continuation });
-    for (const item of page.items) {
-      raw.set(item.rowKey, `${item.etag} ${JSON.stringify(item.data)}`);
-      if (item.rowKey.startsWith('att:')) {
-        const row = item.data as unknown as AttendanceRecord;
-        att.set(row.studentId, row);
-      } else if (item.rowKey.startsWith('chain:')) {
-        const chain = item as unknown as Entity<ChainRecord>;
-        chains.set(chain.data.chainId, chain);
-      } else if (item.rowKey.startsWith('evt:')) events.set(item.rowKey, item.data as unknown as AuditEvent);
-      else if (item.rowKey.startsWith('scan:')) scans.set(item.rowKey, item.data as unknown as ScanRecord);
-    }
-    continuation = page.continuation;
-  } while (continuation);
+  const version = (key: string, row: Versioned<unknown>) => raw.set(key, `${row.version} ${JSON.stringify(row.value)}`);
+  if (snapshot.session) version('session', snapshot.session);
+  for (const row of snapshot.attendance) {
+    version(`att:${row.value.studentId}`, row);
+    att.set(row.value.studentId, row.value);
+  }
+  for (const chain of snapshot.chains) {
+    version(`chain:${chain.value.chainId}`, chain);
+    chains.set(chain.value.chainId, chain);
+  }
+  for (const event of snapshot.events) {
+    raw.set(`evt:${event.id}`, JSON.stringify(event));
+    events.set(event.id, event);
+  }
+  for (const { studentId, scanId, answer } of snapshot.scanAnswers) {
+    raw.set(`scan:${studentId}:${scanId}`, JSON.stringify(answer));
+    scans.set(`${studentId}:${scanId}`, answer);
+  }
   return { raw, att, chains, events, scans };
 }
 
@@ -200,7 +204,7 @@ export function newEvents(before: Rows, after: Rows): string[] {
 export function verificationDiff(before: Rows, after: Rows) {
   const lengthDeltas = new Map<string, number>();
   for (const [chainId, chain] of after.chains) {
-    const delta = chain.data.length - (before.chains.get(chainId)?.data.length ?? 0);
+    const delta = chain.value.length - (before.chains.get(chainId)?.value.length ?? 0);
     if (delta !== 0) lengthDeltas.set(chainId, delta);
   }
   const verified: { id: string; method: string | null; by: string | null }[] = [];
@@ -247,8 +251,8 @@ export interface Attempt {
 
 /** The chain row as the hand-off may see it: cached (maybe older; only counted) and stored (what decides). */
 export interface ChainViews {
-  readonly cached?: Entity<ChainRecord>;
-  readonly stored?: Entity<ChainRecord>;
+  readonly cached?: Versioned<ChainRecord>;
+  readonly stored?: Versioned<ChainRecord>;
 }
 
 export type ScanExpectation =
@@ -370,7 +374,7 @@ export class Model {
     const qr = parseQr(payload);
     if (!qr || qr.sessionId !== this.sessionId || qr.kind !== 'chain') return { code: 'INVALID_QR' };
     if (!views.stored) return { code: 'INVALID_QR' };
-    return this.judgeOn(scanner, qr, payload, views.stored.data);
+    return this.judgeOn(scanner, qr, payload, views.stored.value);
   }
 
   private judgeOn(
@@ -487,7 +491,7 @@ export class Model {
             };
       s.holding = row.holding?.chainId ?? null;
     }
-    for (const { data } of rows.chains.values()) {
+    for (const { value: data } of rows.chains.values()) {
       const facts = {
         seq: data.seq,
         holderId: data.holderId,
@@ -513,7 +517,7 @@ export class Harness {
   private readonly seqSeen = new Map<string, { seq: number; holderId: string; nonce: string }>();
   private lastRows: Rows | undefined;
   /** Every version of each chain row seen, oldest first (to plant a lagging one in the cache). */
-  readonly chainVersions = new Map<string, Entity<ChainRecord>[]>();
+  readonly chainVersions = new Map<string, Versioned<ChainRecord>[]>();
   /** Scans sent (replays and unjoined callers included), and their answers, for the report. */
   scansSent = 0;
   readonly outcomes = new Map<string, number>();
@@ -571,10 +575,10 @@ export class Harness {
     const qr = parseQr(payload);
     if (!qr || qr.kind !== 'chain' || qr.sessionId !== this.world.sessionId) return {};
     const [cached, stored] = await Promise.all([
-      this.services.cache.getJson<Entity<ChainRecord>>(cacheKeys.chain(this.world.sessionId, qr.chainId)),
-      this.services.store.get<ChainRecord>('Sessions', this.world.sessionId, `chain:${qr.chainId}`),
+      this.services.cache.getJson<Versioned<ChainRecord>>(cacheKeys.chain(this.world.sessionId, qr.chainId)),
+      new SessionRepository(this.services.store).getChain(this.world.sessionId, qr.chainId),
     ]);
-    if (cached && stored && cached.etag !== stored.etag) this.staleViews++;
+    if (cached && stored && cached.version !== stored.version) this.staleViews++;
     return { ...(cached ? { cached } : {}), ...(stored ? { stored } : {}) };
   }
 
@@ -714,7 +718,7 @@ export class Harness {
     }
     assert.deepEqual([...now.chains.keys()].sort(), m.chains.map((c) => c.chainId).sort(), 'the chains of the session');
     for (const c of m.chains) {
-      const row = now.chains.get(c.chainId)?.data;
+      const row = now.chains.get(c.chainId)?.value;
       assert.deepEqual(
         row && {
           chainId: row.chainId,
@@ -750,9 +754,9 @@ export class Harness {
 
     // 2. Lengths count chain verifications; open chains are held by students awaiting verification.
     const byChain = [...now.att.values()].filter((row) => row.entry !== null && row.entryMethod === 'chain').length;
-    const lengths = [...now.chains.values()].reduce((sum, c) => sum + c.data.length, 0);
+    const lengths = [...now.chains.values()].reduce((sum, c) => sum + c.value.length, 0);
     assert.equal(lengths, byChain, `chain lengths add up to ${lengths}, chain verifications to ${byChain}`);
-    const open = [...now.chains.values()].map((c) => c.data).filter((c) => c.state !== 'closed');
+    const open = [...now.chains.values()].map((c) => c.value).filter((c) => c.state !== 'closed');
     for (const chain of open) {
       assert.equal(now.att.get(chain.holderId)?.entry ?? null, null, `${chain.chainId} is held by a verified student`);
     }
@@ -768,12 +772,12 @@ export class Harness {
     }
     for (const [id, row] of now.att) {
       if (!row.holding) continue;
-      const chain = now.chains.get(row.holding.chainId)?.data;
+      const chain = now.chains.get(row.holding.chainId)?.value;
       assert.ok(chain && chain.state !== 'closed' && chain.holderId === id, `${id} holds a chain that is not theirs`);
     }
 
     // 4. seq strictly increases per chain.
-    for (const [chainId, { data }] of now.chains) {
+    for (const [chainId, { value: data }] of now.chains) {
       assert.ok(data.seq >= 1 && data.length <= data.seq - 1, `${chainId}: seq ${data.seq}, length ${data.length}`);
       const seen = this.seqSeen.get(chainId);
       if (seen) {
@@ -786,7 +790,7 @@ export class Harness {
       this.seqSeen.set(chainId, { seq: data.seq, holderId: data.holderId, nonce: data.nonce });
       const versions = this.chainVersions.get(chainId) ?? [];
       const entity = now.chains.get(chainId);
-      if (entity && versions[versions.length - 1]?.etag !== entity.etag) versions.push(entity);
+      if (entity && versions[versions.length - 1]?.version !== entity.version) versions.push(entity);
       this.chainVersions.set(chainId, versions);
     }
 

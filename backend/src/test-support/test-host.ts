@@ -37,6 +37,11 @@ export interface TestHostOptions {
   /** Reuse a data directory (e.g. to restart on the same SQLite file); default a fresh temp dir. */
   readonly dataDir?: string;
   readonly logLevel?: 'info' | 'warn' | 'silent';
+  /**
+   * With Redis, the cache key space to use: hosts given the same one share it (instances of one deployment).
+   * By default each host gets its own.
+   */
+  readonly sharedCache?: string;
   /** Wraps the store the services use (e.g. a FaultInjectingStore). */
   readonly wrapStore?: (store: TableStore) => TableStore;
 }
@@ -48,9 +53,9 @@ export async function startTestHost(env: NodeJS.ProcessEnv = {}, options: TestHo
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'qrca-test-'));
   // Tests share one Redis (and re-runs meet yesterday's counters): each host gets its own key space unless the
   // test shares one on purpose (several instances of one deployment).
-  const redisPrefix =
-    env.REDIS_URL && env.REDIS_KEY_PREFIX === undefined ? { REDIS_KEY_PREFIX: `test-${randomUUID()}:` } : {};
-  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: options.logLevel ?? 'info', ...redisPrefix, ...env });
+  const space = options.sharedCache ?? `test-${randomUUID()}`;
+  const cacheSpace = env.REDIS_URL && env.REDIS_KEY_PREFIX === undefined ? { REDIS_KEY_PREFIX: `${space}:` } : {};
+  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: options.logLevel ?? 'info', ...cacheSpace, ...env });
   let logs = '';
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {

@@ -1,0 +1,125 @@
+/**
+ * The records of a session as the domain sees them: the session itself, one attendance row per student, one
+ * row per chain, roster entries, kept scan answers and index entries. How they are stored (tables, keys,
+ * versions) is the repositories' business.
+ */
+import type { Constraints, FinalStatus } from '@qrca/contract';
+
+export interface SessionRecord {
+  readonly id: string;
+  readonly title: string;
+  readonly ownerId: string;
+  readonly ownerEmail: string;
+  readonly coTeachers: readonly { readonly userId: string; readonly email: string }[];
+  readonly status: 'scheduled' | 'active' | 'ended';
+  readonly startAt: string;
+  readonly endAt: string;
+  readonly lateCutoffMinutes: number;
+  readonly exitWindowMinutes: number;
+  readonly entryMethod: 'chain' | 'projector' | 'both';
+  readonly joinCode: string;
+  readonly rosterMode: 'strict' | 'flag';
+  readonly rosterCount: number;
+  readonly constraints: Constraints;
+  readonly earlyLeaveOpen: boolean;
+  readonly createdAt: string;
+  readonly startedAt: string | null;
+  readonly endedAt: string | null;
+  /** Exit verification was run (exit chains started or the exit code shown): final status needs exit then. */
+  readonly exitRun?: boolean;
+  /** Random per session; the projector codes' secret derives from it with a server key. */
+  readonly projectorNonce?: string;
+  readonly [key: string]: unknown;
+}
+
+export interface AttendanceRecord {
+  readonly studentId: string;
+  readonly email: string;
+  /** From the roster, when it gives one. */
+  readonly name: string | null;
+  readonly joinedAt: string | null;
+  readonly onRoster: boolean;
+  readonly entry: 'on_time' | 'late' | null;
+  readonly entryAt: string | null;
+  readonly entryMethod: 'chain' | 'teacher_close' | 'projector' | null;
+  readonly entryVerifiedBy: string | null;
+  readonly exitVerified: boolean;
+  readonly exitAt: string | null;
+  readonly earlyLeaveAt: string | null;
+  /** The chain this student holds now, if any. */
+  readonly holding: { readonly chainId: string; readonly phase: 'entry' | 'exit' } | null;
+  readonly flags: readonly string[];
+  /** A teacher's decision, which wins over the computed status. */
+  readonly override?: {
+    readonly final: FinalStatus;
+    readonly reason: string;
+    readonly by: string;
+    readonly at: string;
+  } | null;
+  /** Last holder of an exit chain that closed without a scanner: may check out with the exit code. */
+  readonly awaitingExit?: boolean;
+  /** The final status frozen when the session ended (overrides after that still win). */
+  readonly frozenFinal?: FinalStatus | null;
+  readonly [key: string]: unknown;
+}
+
+export interface ChainRecord {
+  readonly chainId: string;
+  readonly phase: 'entry' | 'exit';
+  readonly seq: number;
+  /** The current holder; on a closed chain, the last holder (who may still await verification). */
+  readonly holderId: string;
+  /** Per-hold random value; the hold secret is derived from it with a server key, never stored. */
+  readonly nonce: string;
+  readonly state: 'active' | 'stalled' | 'closed';
+  /** Hand-offs so far. */
+  readonly length: number;
+  readonly startedAt: string;
+  readonly lastHandoffAt: string;
+  /** When the current holder got the baton. */
+  readonly issuedAt: string;
+  readonly [key: string]: unknown;
+}
+
+export interface RosterRecord {
+  readonly email: string;
+  readonly studentId: string;
+  readonly name: string | null;
+  readonly [key: string]: unknown;
+}
+
+/** The first answer to a scan attempt: a success body or an error. */
+export interface ScanRecord {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly error?: { readonly code: string; readonly message: string; readonly details?: Record<string, unknown> };
+  readonly [key: string]: unknown;
+}
+
+/** How a person relates to a session in their list of sessions. */
+export type IndexRelation = 'owner' | 'co_teacher' | 'student';
+
+/** An attendance row before anything happened. Throws nothing. */
+export function emptyAttendance(studentId: string, email: string): AttendanceRecord {
+  return {
+    studentId,
+    email,
+    name: null,
+    joinedAt: null,
+    onRoster: false,
+    entry: null,
+    entryAt: null,
+    entryMethod: null,
+    entryVerifiedBy: null,
+    exitVerified: false,
+    exitAt: null,
+    earlyLeaveAt: null,
+    holding: null,
+    flags: [],
+  };
+}
+
+/** The row of a roster member who never joined. Throws nothing. */
+export function rosterOnly(entry: RosterRecord): AttendanceRecord {
+  return { ...emptyAttendance(entry.studentId, entry.email), name: entry.name, onRoster: true };
+}

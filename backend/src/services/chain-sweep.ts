@@ -1,0 +1,128 @@
+/**
+ * Chain upkeep by the system (the session clock): chains without a hand-off for the stall time, or whose holder
+ * went offline, are marked stalled and (auto-reseed) passed to another eligible online student, or closed when
+ * there is none; chains of a phase that is over close; at the session's end every open chain closes.
+ */
+import { closeChain, passChain } from '../domain/chain-moves';
+import { canHold } from '../domain/eligibility';
+import { chainOpening, isOpen } from '../domain/phases';
+import type { ChainRecord, SessionRecord } from '../domain/records';
+import { pickRandom } from '../domain/seeding';
+import type { Clock } from '../ports/clock';
+import { StoreConflictError } from '../ports/table-store';
+import { replace } from '../repositories/session-changes';
+import type { SessionRepository } from '../repositories/session.repository';
+import type { Versioned } from '../repositories/versioned';
+import type { ChainConfig } from '../config';
+import type { AuditLog } from './audit-log';
+import { newNonce, passWrites } from './chain.service';
+import type { PresenceService } from './presence.service';
+import type { SessionWriter } from './session-writer';
+
+export interface ChainSweepDependencies {
+  readonly repository: SessionRepository;
+  readonly writer: SessionWriter;
+  readonly presence: PresenceService;
+  readonly audit: AuditLog;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly config: ChainConfig;
+}
+
+export class ChainSweeper {
+  constructor(private readonly deps: ChainSweepDependencies) {}
+
+  /** Timer work for one active session (see the module comment). A hand-off that wins a race is left alone. */
+  async sweep(session: SessionRecord): Promise<void> {
+    const { repository, writer, presence, clock, config } = this.deps;
+    const now = clock.now();
+    const chains = (await repository.listChains(session.id)).filter((c) => c.value.state !== 'closed');
+    for (const chain of chains) {
+      const phaseOver = !isOpen(session, chainOpening(chain.value.phase), now);
+      const idle = now - Date.parse(chain.value.lastHandoffAt) >= config.stallSeconds * 1000;
+      const offline = !(await presence.isOnline(session.id, chain.value.holderId));
+      if (!phaseOver && !idle && !offline) continue;
+      try {
+        if (phaseOver) await this.closeBySystem(session.id, chain, now, 'phase_over');
+        else if (config.autoReseed) await this.reseed(session.id, chain, now);
+        else if (chain.value.state === 'active') {
+          await writer.commit({
+            sessionId: session.id,
+            chains: [replace(chain, { ...chain.value, state: 'stalled' })],
+          });
+        }
+      } catch (error) {
+        // A hand-off won the race: the chain is alive; look again next time.
+        if (!(error instanceof StoreConflictError)) throw error;
+      }
+    }
+  }
+
+  /** Closes every open chain (session end); holders keep awaiting verification. */
+  async closeAll(sessionId: string): Promise<void> {
+    const now = this.deps.clock.now();
+    for (const chain of await this.deps.repository.listChains(sessionId)) {
+      if (chain.value.state === 'closed') continue;
+      await this.closeBySystem(sessionId, chain, now, 'session_ended').catch((error: unknown) => {
+        if (!(error instanceof StoreConflictError)) throw error;
+      });
+    }
+  }
+
+  /** Passes a stalled chain to a random eligible online student, or closes it when there is none. */
+  private async reseed(sessionId: string, chain: Versioned<ChainRecord>, now: number): Promise<void> {
+    const { repository, writer, presence, audit, random } = this.deps;
+    const { phase, holderId } = chain.value;
+    const rows = await repository.listAttendance(sessionId);
+    const eligible = rows.filter(
+      (row) => row.value.joinedAt && row.value.studentId !== holderId && canHold(row.value, phase),
+    );
+    const online = await presence.online(
+      sessionId,
+      eligible.map((row) => row.value.studentId),
+    );
+    const [next] = pickRandom(
+      eligible.filter((row) => online.has(row.value.studentId)),
+      1,
+      random,
+    );
+    if (!next) {
+      await this.closeBySystem(sessionId, chain, now, 'no_candidates');
+      return;
+    }
+    const previous = rows.find((row) => row.value.studentId === holderId);
+    const pass = passChain(chain.value, previous?.value, next.value, {
+      nowMs: now,
+      nonce: newNonce(),
+      verifyHolder: false,
+    });
+    await writer.commit({
+      sessionId,
+      ...passWrites(chain, previous, next, pass),
+      events: [
+        audit.teacherAction('system', now, 'chain_reseeded', {
+          chainId: chain.value.chainId,
+          targetId: next.value.studentId,
+        }),
+      ],
+    });
+  }
+
+  /** Closes a chain without verifying its holder (who keeps awaiting verification). */
+  private async closeBySystem(sessionId: string, chain: Versioned<ChainRecord>, now: number, why: string) {
+    const { repository, writer, audit } = this.deps;
+    const holder = await repository.getAttendance(sessionId, chain.value.holderId);
+    const close = closeChain(chain.value, holder?.value, 'system', now);
+    await writer.commit({
+      sessionId,
+      chains: [replace(chain, close.chain)],
+      attendance: holder && close.holder ? [replace(holder, close.holder)] : [],
+      events: [
+        audit.teacherAction('system', now, `chain_closed_${why}`, {
+          chainId: chain.value.chainId,
+          targetId: chain.value.holderId,
+        }),
+      ],
+    });
+  }
+}
