@@ -27,6 +27,7 @@ import {
   CoTeacherRequestSchema,
   CreateSessionRequestSchema,
   EventPageSchema,
+  ExportJsonSchema,
   HandChainRequestSchema,
   JoinRequestSchema,
   JoinResponseSchema,
@@ -281,7 +282,14 @@ export const routes = {
     request: OverrideRequestSchema,
     response: AttendanceRowSchema,
   },
-  exportGet: { name: 'exportGet', method: 'GET', path: 'sessions/{id}/export', role: 'teacher' },
+  /** CSV by default (`text/csv`); `?format=json` answers the response schema. */
+  exportGet: {
+    name: 'exportGet',
+    method: 'GET',
+    path: 'sessions/{id}/export',
+    role: 'teacher',
+    response: ExportJsonSchema,
+  },
 } as const satisfies Record<string, RouteDef>;
 
 export type RouteName = keyof typeof routes;

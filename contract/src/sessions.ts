@@ -300,3 +300,11 @@ export const EXPORT_COLUMNS = [
   'override_reason',
   'flags',
 ] as const;
+
+export const ExportColumnSchema = z.enum(EXPORT_COLUMNS);
+
+/** `GET …/export?format=json`: the columns in order and one row per student, every cell text (as in CSV). */
+export const ExportJsonSchema = z.object({
+  columns: z.array(ExportColumnSchema),
+  rows: z.array(z.record(ExportColumnSchema, z.string())),
+});

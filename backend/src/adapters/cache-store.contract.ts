@@ -8,9 +8,9 @@ import type { CacheStore } from '../ports/cache-store';
 /** One fresh store (empty key space) and a way to let time pass for its TTLs. */
 export interface CacheStoreHarness {
   readonly store: CacheStore;
-  /** Lets at least `ms` pass as the store sees time: advance a fake clock, or sleep for a real server. */
+  /** Lets at least `ms` pass as the store sees time: advance a fake clock, or follow a real server's clock. */
   elapse(ms: number): Promise<void>;
-  /** The TTL and window the timing cases use: any for a fake clock; ~200 ms against a real server. */
+  /** The TTL and window the timing cases use: any for a fake clock; ~1 s against a real server. */
   readonly ttlMs: number;
 }
 

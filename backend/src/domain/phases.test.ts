@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { entryClosesAt, phaseAt, type PhaseFacts } from './phases';
+import {
+  chainOpening,
+  entryClosesAt,
+  isOpen,
+  openProjectorKinds,
+  phaseAt,
+  type OpeningFacts,
+  type PhaseFacts,
+} from './phases';
 
 const MIN = 60_000;
 const START = '2030-01-10T09:00:00.000Z';
@@ -97,5 +105,48 @@ describe('phaseAt', () => {
     // A short session whose exit window overlaps its entry window.
     const short = facts({ endAt: '2030-01-10T09:05:00.000Z' });
     expect(phaseAt(short, startMs)).toEqual({ phase: 'entry', exitWindowOpen: true });
+  });
+});
+
+describe('isOpen and openProjectorKinds', () => {
+  const open = (overrides: Partial<OpeningFacts> = {}): OpeningFacts => ({
+    ...facts(),
+    entryMethod: 'chain',
+    earlyLeaveOpen: false,
+    ...overrides,
+  });
+  const duringEntry = startMs + 5 * MIN;
+  const afterCutoff = startMs + 30 * MIN;
+  const inExitWindow = endMs - 5 * MIN;
+
+  it('opens nothing unless the session is active', () => {
+    for (const status of ['scheduled', 'ended'] as const) {
+      const session = open({ status, earlyLeaveOpen: true, entryMethod: 'both' });
+      for (const what of ['entry-chain', 'exit-chain', 'entry', 'late', 'early-leave', 'exit'] as const) {
+        expect(isOpen(session, what, inExitWindow), `${status} ${what}`).toBe(false);
+        expect(isOpen(session, what, duringEntry), `${status} ${what}`).toBe(false);
+      }
+    }
+  });
+
+  it('runs entry chains during entry only, exit chains and the exit code in the exit window only', () => {
+    expect(isOpen(open(), 'entry-chain', duringEntry)).toBe(true);
+    expect(isOpen(open(), 'entry-chain', afterCutoff)).toBe(false);
+    expect(isOpen(open(), 'exit-chain', afterCutoff)).toBe(false);
+    expect(isOpen(open(), 'exit-chain', inExitWindow)).toBe(true);
+    expect(isOpen(open(), 'exit', inExitWindow)).toBe(true);
+    expect(isOpen(open(), 'exit', endMs + 20 * MIN)).toBe(true); // until the teacher ends it
+  });
+
+  it('shows the entry code during entry unless entry is by chains only; the late code after the cutoff', () => {
+    expect(openProjectorKinds(open(), duringEntry)).toEqual([]);
+    expect(openProjectorKinds(open({ entryMethod: 'projector' }), duringEntry)).toEqual(['entry']);
+    expect(openProjectorKinds(open({ entryMethod: 'both' }), afterCutoff)).toEqual(['late']);
+    expect(openProjectorKinds(open({ earlyLeaveOpen: true }), inExitWindow)).toEqual(['late', 'early-leave', 'exit']);
+  });
+
+  it('maps a chain phase to its opening', () => {
+    expect(chainOpening('entry')).toBe('entry-chain');
+    expect(chainOpening('exit')).toBe('exit-chain');
   });
 });

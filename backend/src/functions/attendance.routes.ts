@@ -76,7 +76,7 @@ export const attendanceRoutes = [
     const disposition = contentDisposition(session.title, session.startAt, format);
     if (format === 'json') {
       const headers: Record<string, string> = { 'Content-Disposition': disposition };
-      return { jsonBody: { columns: EXPORT_COLUMNS, rows }, headers };
+      return { jsonBody: { columns: [...EXPORT_COLUMNS], rows }, headers };
     }
     return {
       body: exportCsv(rows, request.query.get('bom') === '1'),

@@ -10,7 +10,7 @@ function sessionCookie(value: string, maxAgeSeconds: number, secure: boolean): C
 export const authRoutes = [
   defineRoute(routes.authCode, async ({ body, clientIp, services }) => {
     await services.auth.requestCode(body, clientIp);
-    return { status: 202, jsonBody: { sent: true } };
+    return { status: 202, jsonBody: { sent: true as const } };
   }),
 
   defineRoute(routes.authVerify, async ({ body, clientIp, services }) => {

@@ -44,6 +44,11 @@ async function withDeadline<T>(work: Promise<T>): Promise<T> {
 export const MAX_BODY_BYTES = 512 * 1024;
 
 type BodyOf<D extends RouteDef> = D extends { request: infer S extends z.ZodType } ? z.infer<S> : unknown;
+/** The JSON a route answers with: its contract response schema's type (nothing for routes without one). */
+type JsonOf<D extends RouteDef> = D extends { response: infer S extends z.ZodType } ? z.input<S> : never;
+
+/** A route's answer: `jsonBody` typed by the contract, so a handler cannot answer outside its schema. */
+export type RouteResponse<D extends RouteDef> = Omit<HttpResponseInit, 'jsonBody'> & { readonly jsonBody?: JsonOf<D> };
 type CallerOf<D extends RouteDef> = D['role'] extends 'anonymous' ? undefined : Caller;
 
 export interface RequestContext<D extends RouteDef = RouteDef> {
@@ -62,7 +67,7 @@ export interface RequestContext<D extends RouteDef = RouteDef> {
 
 export interface HttpRoute<D extends RouteDef = RouteDef> {
   readonly def: D;
-  readonly handle: (ctx: RequestContext<D>) => Promise<HttpResponseInit>;
+  readonly handle: (ctx: RequestContext<D>) => Promise<RouteResponse<D>>;
   /** Also accept a `text/csv` body, turned into the JSON shape the route's schema validates. */
   readonly fromCsv?: (text: string) => unknown;
 }

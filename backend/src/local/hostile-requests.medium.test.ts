@@ -13,6 +13,7 @@ import {
   type Person,
 } from '../test-support/classroom';
 import { bearer, JSON_HEADERS } from '../test-support/sign-in';
+import { SessionRepository } from '../repositories/session.repository';
 import { startTestHost, type TestHost } from '../test-support/test-host';
 import { cacheKeys } from '../utils/cache';
 
@@ -149,16 +150,14 @@ describe('lone surrogates in JSON bodies', () => {
 
   it('still exports a session whose title was stored before the rule (CSV and JSON)', async () => {
     const stored = await createSession(host, teacher, buildSession(Date.now(), { title: 'Physics' }), false);
-    // A row as an older release wrote it (no edge check then): put in place through the store port.
-    const meta = await host.services.store.get('Sessions', stored.id, 'meta');
-    if (!meta) throw new Error('no session row');
-    await host.services.store.update(
-      'Sessions',
-      stored.id,
-      'meta',
-      { ...meta.data, title: 'Physics \ud800' },
-      meta.etag,
-    );
+    // A record as an older release wrote it (no edge check then), put in place through the repository.
+    const repository = new SessionRepository(host.services.store);
+    const record = await repository.getSession(stored.id);
+    if (!record) throw new Error('no session record');
+    await repository.commit({
+      sessionId: stored.id,
+      session: { record: { ...record.value, title: 'Physics \ud800' }, version: record.version },
+    });
     await host.services.cache.invalidate(cacheKeys.session(stored.id));
     for (const format of ['csv', 'json']) {
       const file = await host.fetch(`/api/sessions/${stored.id}/export?format=${format}`, {

@@ -42,4 +42,10 @@ export class DeviceRepository {
     for (const entity of stale) await this.store.delete(TABLE, userId, entity.rowKey);
     return thumbprint;
   }
+
+  /** The user's registered devices, most recently seen first. */
+  async list(userId: string): Promise<DeviceRecord[]> {
+    const { items } = await this.store.query<DeviceRecord>(TABLE, userId);
+    return items.map((item) => item.data).sort((a, b) => b.lastSeenAt.localeCompare(a.lastSeenAt));
+  }
 }

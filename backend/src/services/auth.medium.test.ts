@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DeviceRepository } from '../repositories/devices.repository';
 import { FakeClock } from '../test-support/fake-clock';
 import { bearer, latestCode, postJson, signIn } from '../test-support/sign-in';
 import { startTestHost, type TestHost } from '../test-support/test-host';
@@ -131,9 +132,9 @@ describe('sign-in by email code', () => {
     });
     const user = ((await second.json()) as { user: { id: string } }).user;
     expect(user.id).toBe(first.user.id);
-    const devices = await host.services.store.query('Devices', user.id);
-    expect(devices.items).toHaveLength(1);
-    expect(devices.items[0]?.data).toMatchObject({ jwk: deviceKey });
+    const devices = await new DeviceRepository(host.services.store, host.services.clock).list(user.id);
+    expect(devices).toHaveLength(1);
+    expect(devices[0]).toMatchObject({ jwk: deviceKey });
     const privateKey = await postJson(host, '/api/auth/verify', {
       email: STUDENT,
       code: '000000',

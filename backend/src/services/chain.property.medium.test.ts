@@ -34,6 +34,8 @@ type Cmd = fc.AsyncCommand<Model, Harness>;
 const MAX_STUDENTS = 8;
 /** Runs per `vitest run` (a fresh seed each time); raise it for a soak: CHAIN_PROPERTY_RUNS=2000. */
 const RUNS = Number(process.env['CHAIN_PROPERTY_RUNS'] ?? 100);
+/** Fewest runs that count as a test (the time limit may stop a slow machine early). */
+const MIN_RUNS = Math.ceil(RUNS / 4);
 /** Stop starting new runs after this long (the default stays well inside the file's ~60 s budget). */
 const TIME_LIMIT_MS = Math.max(40_000, RUNS * 100);
 
@@ -882,7 +884,8 @@ describe('entry chains under random interleavings (model-based, SQLite)', () => 
         { numRuns: RUNS, interruptAfterTimeLimit: TIME_LIMIT_MS },
       );
       console.warn(`[chain property] ${JSON.stringify(totals)}`);
-      expect(totals.runs).toBeGreaterThan(0);
+      // A quarter of the runs at least, even on a loaded machine that hits the time limit: not a vacuous pass.
+      expect(totals.runs).toBeGreaterThanOrEqual(Math.min(RUNS, MIN_RUNS));
     },
     TIME_LIMIT_MS + 60_000,
   );

@@ -19,7 +19,9 @@ import {
   type Person,
 } from '../test-support/classroom';
 import { FakeClock } from '../test-support/fake-clock';
+import { FaultInjectingStore } from '../test-support/fault-injecting-store';
 import { startTestHost, type TestHost, type TestHostOptions } from '../test-support/test-host';
+import { cacheKeys } from '../utils/cache';
 
 const hosts: TestHost[] = [];
 afterEach(async () => {
@@ -224,6 +226,41 @@ describe('eligibility, replays and limits', () => {
     const other = [b, ...c.others.slice(2)].find((p) => p.id === secondHolder) as Person;
     const holdingScanner = await scan(host, c.session, a, await payloadOf(host, { ...c, holder: other }, Date.now()));
     expect([holdingScanner.status, holdingScanner.code]).toEqual([422, 'NOT_ELIGIBLE']);
+  });
+
+  it('answers 503 when the store fails while loading the chain, keeps no answer, and a retry succeeds', async () => {
+    let faults: FaultInjectingStore | undefined;
+    const host = await startTestHost(CLASS_ROLES, {
+      logLevel: 'silent',
+      wrapStore: (store) => (faults = new FaultInjectingStore(store)),
+    });
+    hosts.push(host);
+    const c = await classWithChain(host, 3, Date.now() - 60_000);
+    const [a] = c.others as [Person];
+    const { hold } = await me(host, c.session, c.holder);
+    if (!hold || !faults) throw new Error('no hold');
+    const payload = await holderQr(c.session, hold, Date.now());
+    // The chain must come from the store, and that read fails once (a blip, not a missing chain).
+    await host.services.cache.invalidate(cacheKeys.chain(c.session.id, hold.chainId));
+    faults.failNextRead((_table, _partition, row) => row.includes(hold.chainId));
+    const scanId = newScanId();
+    const failed = await scan(host, c.session, a, payload, scanId);
+    expect([failed.status, failed.code]).toEqual([503, 'DEPENDENCY_UNAVAILABLE']);
+    const retried = await scan(host, c.session, a, payload, scanId);
+    expect([retried.status, retried.json]).toMatchObject([200, { outcome: 'verified_holder' }]);
+    expect((await events(host, c)).filter((e) => e.kind === 'scan').map((e) => e.outcome)).toEqual(['accepted']);
+  });
+
+  it('answers 422 SESSION_ENDED to a scan after the session ended', async () => {
+    const host = await start();
+    const c = await classWithChain(host, 3, Date.now() - 60_000);
+    const [a] = c.others as [Person];
+    const payload = await payloadOf(host, c, Date.now());
+    expect((await api(host, c.teacher, 'POST', `sessions/${c.session.id}/end`)).status).toBe(200);
+    for (const code of [payload, 'QRCA1.C.nope', 'ABC234']) {
+      const late = await scan(host, c.session, a, code);
+      expect([late.status, late.code]).toEqual([422, 'SESSION_ENDED']);
+    }
   });
 
   it('answers a replayed scan id with the first answer and changes nothing', async () => {

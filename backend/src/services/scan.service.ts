@@ -6,6 +6,7 @@
  * depends on the moment; a dependency failure is never kept as the answer.
  */
 import { parseQr, type ErrorCode, type ProjectorKind, type ScanRequest, type ScanResponse } from '@qrca/contract';
+import { randomUUID } from 'node:crypto';
 import type { AttendanceRecord, SessionRecord } from '../domain/records';
 import { AppError, NotFoundError } from '../middleware/errors';
 import type { Clock } from '../ports/clock';
@@ -32,13 +33,13 @@ const CLAIM_MS = 30_000;
 /** How long a copy waits for the answer another instance is deciding, and how often it looks. */
 const DUPLICATE_WAIT_MS = 3_000;
 const DUPLICATE_POLL_MS = 50;
-/** How long a transient refusal stays the answer of copies decided elsewhere. */
+/** How long a transient refusal stays the answer of the copies that waited for its decision elsewhere. */
 const TRANSIENT_ANSWER_MS = 5_000;
 
 /** Refusals that depend on the moment, not on the attempt: a retry is a new attempt, so no answer is kept. */
 const TRANSIENT: ReadonlySet<ErrorCode> = new Set(['RATE_LIMITED', 'DEPENDENCY_UNAVAILABLE', 'CONFLICT']);
 
-/** A refusal left on a scan id's claim for copies waiting on other instances. */
+/** A transient refusal left for the copies that waited on other instances for its decision. */
 interface ClaimAnswer {
   readonly code: ErrorCode;
   readonly message: string;
@@ -90,41 +91,47 @@ export class ScanService {
     if (prior) return this.replay(caller, sessionId, prior);
     // Across instances: the first copy to claim the scan id decides; the others wait for its answer.
     const claim = cacheKeys.once('scan', `${sessionId}:${caller.id}:${input.scanId}`);
-    if (!(await this.deps.cache.claimOnce(claim, CLAIM_MS))) {
+    const decision = randomUUID();
+    if (!(await this.deps.cache.claimOnce(claim, CLAIM_MS, decision))) {
       return this.awaitAnswer(caller, sessionId, input, origin, claim);
     }
-    return this.decideClaimed(caller, sessionId, input, origin, claim);
+    return this.decideClaimed(caller, sessionId, input, origin, claim, decision);
   }
 
-  /** Decides the scan whose id this process has claimed. */
+  /** Decides the scan whose id this process has claimed (as `decision`). */
   private async decideClaimed(
     caller: Caller,
     sessionId: string,
     input: ScanRequest,
     origin: ScanOrigin,
     claim: CacheKey,
+    decision: string,
   ): Promise<ScanResponse> {
     const { cache } = this.deps;
     try {
       return await this.decide(caller, sessionId, input, origin);
     } catch (error) {
-      // No answer is kept for a transient refusal: copies still waiting get it from the claim for a few
-      // seconds, after which the id is free for a retry (a new attempt). Failures free it at once.
+      // No answer is kept for a transient refusal: the copies that waited for this decision get it (for a few
+      // seconds), and the id is free at once for a retry, which is a new attempt. Failures free it too.
       if (error instanceof AppError && TRANSIENT.has(error.code)) {
         const answer: ClaimAnswer = {
           code: error.code,
           message: error.message,
           ...(error.details ? { details: error.details } : {}),
         };
-        await cache.setJson(claim, { answer }, TRANSIENT_ANSWER_MS).catch(() => undefined);
-      } else if (!(error instanceof AppError)) await cache.invalidate(claim).catch(() => undefined);
+        await cache
+          .setJson(cacheKeys.once('scan-answer', decision), answer, TRANSIENT_ANSWER_MS)
+          .catch(() => undefined);
+      }
+      if (!(error instanceof AppError) || TRANSIENT.has(error.code))
+        await cache.invalidate(claim).catch(() => undefined);
       throw error;
     }
   }
 
   /**
-   * The answer of the copy another instance is deciding: its kept answer, or the transient refusal it left
-   * on the claim. When the claim is gone without an answer, this copy decides after all.
+   * The answer of the copy another instance is deciding: its kept answer, or the transient refusal that
+   * decision left for its waiting copies. When the claim is gone without either, this copy decides after all.
    * @throws that refusal; CONFLICT when nothing came within {@link DUPLICATE_WAIT_MS}.
    */
   private async awaitAnswer(
@@ -135,17 +142,17 @@ export class ScanService {
     claim: CacheKey,
   ): Promise<ScanResponse> {
     const { repository, cache } = this.deps;
+    const awaited = await cache.getJson<string>(claim);
     for (let waited = 0; waited < DUPLICATE_WAIT_MS; waited += DUPLICATE_POLL_MS) {
       await new Promise((resolve) => setTimeout(resolve, DUPLICATE_POLL_MS));
       const kept = await repository.getScanAnswer(sessionId, caller.id, input.scanId);
       if (kept) return this.replay(caller, sessionId, kept);
-      const state = await cache.getJson<{ answer?: ClaimAnswer } | number>(claim);
-      if (typeof state === 'object' && state.answer) {
-        const { code, message, details } = state.answer;
-        throw new AppError(code, message, details ? { details } : {});
-      }
-      if (state === undefined && (await cache.claimOnce(claim, CLAIM_MS))) {
-        return this.decideClaimed(caller, sessionId, input, origin, claim);
+      const left =
+        awaited === undefined ? undefined : await cache.getJson<ClaimAnswer>(cacheKeys.once('scan-answer', awaited));
+      if (left) throw new AppError(left.code, left.message, left.details ? { details: left.details } : {});
+      const decision = randomUUID();
+      if ((await cache.getJson(claim)) === undefined && (await cache.claimOnce(claim, CLAIM_MS, decision))) {
+        return this.decideClaimed(caller, sessionId, input, origin, claim, decision);
       }
     }
     throw new AppError('CONFLICT', 'This scan is still being processed. Try again in a moment.');

@@ -13,6 +13,7 @@ import {
   type Session,
 } from '@qrca/contract';
 import { randomBytes } from 'node:crypto';
+import { checkAnswer } from './contract-check';
 import { bearer, JSON_HEADERS, signIn } from './sign-in';
 import type { TestHost } from './test-host';
 
@@ -45,7 +46,7 @@ export function buildSession(
   };
 }
 
-/** Calls the API as `person` (or anonymously); JSON in and out. */
+/** Calls the API as `person` (or anonymously); JSON in and out; the answer is checked against the contract. */
 export async function api(host: TestHost, person: Person | undefined, method: string, path: string, body?: unknown) {
   const response = await host.fetch(`/api/${path}`, {
     method,
@@ -53,7 +54,10 @@ export async function api(host: TestHost, person: Person | undefined, method: st
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await response.text();
-  const json: unknown = text ? JSON.parse(text) : undefined;
+  const json: unknown =
+    text && response.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : undefined;
+  // Every answer must keep the contract: the route's response schema, or the error catalogue's shape.
+  checkAnswer(method, new URL(`/api/${path}`, 'http://x').pathname, response.status, json);
   return {
     status: response.status,
     json,

@@ -1,6 +1,7 @@
 /**
- * A TableStore decorator for crash-point tests: counts the writes made while armed and fails the n-th one
- * before it reaches the real store, as if the process had died between two writes. Reads pass through.
+ * A TableStore decorator for failure tests: counts the writes made while armed and fails the n-th one before
+ * it reaches the real store, as if the process had died between two writes; and fails chosen reads once, as
+ * a store blip would.
  */
 import type { BatchOperation, EntityData, TableStore } from '../ports/table-store';
 
@@ -14,6 +15,7 @@ export class FaultInjectingStore implements TableStore {
   private counting = false;
   private failAt: number | undefined;
   private count = 0;
+  private readonly readFaults: ((table: string, partitionKey: string, rowKey: string) => boolean)[] = [];
 
   constructor(private readonly inner: TableStore) {}
 
@@ -43,7 +45,19 @@ export class FaultInjectingStore implements TableStore {
     return run();
   }
 
-  get: TableStore['get'] = (table, partitionKey, rowKey) => this.inner.get(table, partitionKey, rowKey);
+  /** The next point read that `matches` throws {@link InjectedCrash} (once). */
+  failNextRead(matches: (table: string, partitionKey: string, rowKey: string) => boolean): void {
+    this.readFaults.push(matches);
+  }
+
+  get: TableStore['get'] = async (table, partitionKey, rowKey) => {
+    const fault = this.readFaults.findIndex((matches) => matches(table, partitionKey, rowKey));
+    if (fault >= 0) {
+      this.readFaults.splice(fault, 1);
+      throw new InjectedCrash(`injected failure reading ${table}(${partitionKey}, ${rowKey})`);
+    }
+    return this.inner.get(table, partitionKey, rowKey);
+  };
   query: TableStore['query'] = (table, partitionKey, options) => this.inner.query(table, partitionKey, options);
   insert = (table: string, pk: string, rk: string, data: EntityData) =>
     this.write(() => this.inner.insert(table, pk, rk, data));

@@ -179,11 +179,12 @@ export class Cache {
   }
 
   /**
-   * True for exactly one caller per key until `ttlMs` passes (idempotency keys, one-time tokens).
+   * True for exactly one caller per key until `ttlMs` passes (idempotency keys, one-time tokens). The claim
+   * holds `holder` (JSON; the claim time by default), which others may read with {@link getJson}.
    * @throws RangeError for a TTL that is not positive; the store's errors.
    */
-  async claimOnce(cacheKey: CacheKey, ttlMs: number): Promise<boolean> {
-    return this.store.setIfAbsent(cacheKey, String(this.clock.now()), ttlMs);
+  async claimOnce(cacheKey: CacheKey, ttlMs: number, holder: unknown = this.clock.now()): Promise<boolean> {
+    return this.store.setIfAbsent(cacheKey, JSON.stringify(holder), ttlMs);
   }
 
   /** {@link attendanceTtlMs} at the clock's now. */
