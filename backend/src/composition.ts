@@ -91,7 +91,12 @@ function openCache(config: AppConfig, clock: Clock): CacheStore {
 function openMailer(config: AppConfig, clock: Clock): Mailer {
   return config.mail.kind === 'smtp'
     ? createSmtpMailer({ url: config.mail.url, from: config.mail.from })
-    : new DevOutbox({ dataDir: config.dataDir, clock });
+    : new DevOutbox({
+        dataDir: config.dataDir,
+        clock,
+        // LOG_LEVEL=silent (tests, benches) keeps the terminal quiet; codes stay readable in the outbox.
+        ...(config.logLevel === 'silent' ? { print: () => undefined } : {}),
+      });
 }
 
 function openRealtime(config: AppConfig): Realtime {

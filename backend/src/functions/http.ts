@@ -23,7 +23,7 @@ import type { Logger } from '../utils/logger';
 
 /**
  * Backstop for a dependency that hangs without a timeout of its own: the caller gets a 503 by then (adapters
- * time out well before: store requests after 3 s, Redis commands after 1 s, per attempt).
+ * time out well before: store requests after 2 s, Redis commands after 1 s, per attempt).
  */
 export const REQUEST_DEADLINE_MS = 20_000;
 

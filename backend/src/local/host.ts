@@ -9,7 +9,8 @@ import { serialize as serializeCookie } from 'cookie';
 import { Cron } from 'croner';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import sirv from 'sirv';
 import type { Logger } from '../utils/logger';
@@ -98,6 +99,44 @@ function httpFunctions(registry: Registry): HttpFunction[] {
     result.push({ name: fn.name, methods, template, ...compileRoute(template), handler: fn.handler });
   }
   return result.sort((a, b) => b.specificity - a.specificity);
+}
+
+/**
+ * Writes a complete HTTP/1.1 error response straight to a socket (the request could not be parsed, so there
+ * is no ServerResponse) and closes it.
+ */
+function writeRawError(socket: Duplex, status: ErrorStatus, code: string, message: string): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const correlationId = randomUUID();
+  const body = JSON.stringify({ error: { code, message, correlationId } });
+  // Closed once written: a client that keeps its half open must not keep the socket (and shutdown) waiting.
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `X-Correlation-Id: ${correlationId}\r\nConnection: close\r\n\r\n${body}`,
+    () => socket.destroy(),
+  );
+}
+
+type ErrorStatus = 400 | 405 | 408 | 413 | 431;
+
+/** A request Node's parser refused (bad request line, headers, framing), answered in the catalogue's shape. */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  switch (error.code) {
+    case 'ECONNRESET':
+    case 'EPIPE':
+      socket.destroy();
+      return;
+    case 'HPE_HEADER_OVERFLOW':
+      return writeRawError(socket, 431, 'HEADERS_TOO_LARGE', 'The request headers are too large.');
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return writeRawError(socket, 408, 'REQUEST_TIMEOUT', 'The request took too long to arrive.');
+    default:
+      return writeRawError(socket, 400, 'VALIDATION_FAILED', 'The request is not valid HTTP.');
+  }
 }
 
 /** Host header values we accept: a DNS name or IPv4 address, or a bracketed IPv6 address, with an optional port. */
@@ -288,7 +327,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     serveWeb(req, res);
   };
 
-  const server = createServer((req, res) => {
+  // requireHostHeader off: a request without Host is answered like any other (requestUrl treats it as ours).
+  const server = createServer({ requireHostHeader: false }, (req, res) => {
     // Nothing a request carries may escape this function: one request must never stop the host.
     void track(
       (async () => serve(req, res))().catch((error: unknown) => {
@@ -298,9 +338,23 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       }),
     );
   });
+  // Every socket, also those taken over by CONNECT or refused by the parser, so shutdown can end them all.
+  const sockets = new Set<Duplex>();
+  server.on('connection', (socket: Duplex) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;
   server.keepAliveTimeout = 5_000;
+  // What Node's HTTP layer refuses before any route runs is answered in the catalogue's shape too.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket));
+  server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) =>
+    jsonError(res, 417, 'EXPECTATION_FAILED', 'Only "Expect: 100-continue" is supported.', { Connection: 'close' }),
+  );
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) =>
+    writeRawError(socket, 405, 'METHOD_NOT_ALLOWED', 'CONNECT is not supported.'),
+  );
 
   function serveWeb(req: IncomingMessage, res: ServerResponse): void {
     if (web) {
@@ -351,6 +405,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       const grace = new Promise<void>((resolve) => setTimeout(resolve, shutdownGraceMs).unref());
       await Promise.race([Promise.allSettled([...inFlight]), grace]);
       server.closeAllConnections();
+      for (const socket of sockets) socket.destroy();
       await stopped;
       for (const hook of hooks.filter((h) => h.name === 'appTerminate')) {
         await hook.callback({ hookData: {} });

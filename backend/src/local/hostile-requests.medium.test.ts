@@ -73,6 +73,39 @@ describe('the Host header and the request target', () => {
   });
 });
 
+describe("what Node's HTTP layer refuses, answered in the catalogue's shape", () => {
+  const cases: [string, string, number, string][] = [
+    ['no Host header', 'GET /api/health HTTP/1.1', 200, ''],
+    [
+      'headers over 16 KiB',
+      `GET /api/health HTTP/1.1\r\nHost: x\r\nX-Big: ${'v'.repeat(20_000)}`,
+      431,
+      'HEADERS_TOO_LARGE',
+    ],
+    ['an unknown method', 'FOO /api/health HTTP/1.1\r\nHost: x', 400, 'VALIDATION_FAILED'],
+    ['a raw space in the target', 'GET /api/sessions/a b HTTP/1.1\r\nHost: x', 400, 'VALIDATION_FAILED'],
+    ['CONNECT', 'CONNECT /api/health HTTP/1.1\r\nHost: x', 405, 'METHOD_NOT_ALLOWED'],
+    [
+      'an expectation we do not meet',
+      'GET /api/health HTTP/1.1\r\nHost: x\r\nExpect: nothing',
+      417,
+      'EXPECTATION_FAILED',
+    ],
+    [
+      'both Transfer-Encoding and Content-Length',
+      'POST /api/auth/code HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5',
+      400,
+      'VALIDATION_FAILED',
+    ],
+  ];
+  it.each(cases)('%s: %i %s, and the host keeps answering', async (_what, head, status, code) => {
+    const answer = await rawRequest(head);
+    expect(answer.status).toBe(status);
+    if (code) expect(ErrorBodySchema.parse(JSON.parse(answer.body)).error.code).toBe(code);
+    await expectStillUp();
+  });
+});
+
 describe('malformed percent-escapes in path parameters', () => {
   const escapes = ['%E0%A4%A', '%', '%zz', '%ED%A0%80', '%00', 'a.b%2Fc'];
 

@@ -284,6 +284,13 @@ describe('eligibility, replays and limits', () => {
     const refusedAgain = await scan(host, c.session, a, 'QRCA1.C.bad', refusedId);
     expect([refusedAgain.status, refusedAgain.code]).toEqual([refused.status, refused.code]);
     expect((await events(host, c)).filter((e) => e.kind === 'scan')).toHaveLength(2);
+    // Once the baton moved on, the replay still says what happened, and that the caller holds none now.
+    const [, b] = c.others as [Person, Person];
+    const { hold } = await me(host, c.session, a);
+    if (!hold) throw new Error('a holds no baton');
+    expect((await scan(host, c.session, b, await holderQr(c.session, hold, Date.now()))).status).toBe(200);
+    const later = await scan(host, c.session, a, payload, scanId);
+    expect(later.json).toEqual({ outcome: 'verified_holder', flow: 'chain', youAreHolder: false });
   });
 
   it('limits scans per account to 20 a minute with 429 and Retry-After', async () => {

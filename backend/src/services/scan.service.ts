@@ -298,7 +298,7 @@ export class ScanService {
     throw refusal;
   }
 
-  /** The first answer again; a success carries the caller's current hold (secrets are never kept). */
+  /** The first answer again; a chain success carries the caller's current hold, if any (secrets are never kept). */
   private async replay(
     caller: Caller,
     sessionId: string,
@@ -310,11 +310,12 @@ export class ScanService {
       });
     }
     const body = record.body as ScanResponse;
+    if (body.flow !== 'chain') return body;
+    // The baton may have moved on since: the answer says whether the caller holds one now, and which.
     const { repository, chains } = this.deps;
     const holding = (await repository.getAttendance(sessionId, caller.id))?.value.holding;
-    if (!holding) return body;
-    const chain = await repository.getChain(sessionId, holding.chainId);
-    if (!chain) throw new NotFoundError();
-    return { ...body, hold: chains.holdFor(sessionId, chain.value) };
+    const chain = holding ? (await repository.getChain(sessionId, holding.chainId))?.value : undefined;
+    if (!chain || chain.holderId !== caller.id || chain.state === 'closed') return { ...body, youAreHolder: false };
+    return { ...body, youAreHolder: true, hold: chains.holdFor(sessionId, chain) };
   }
 }

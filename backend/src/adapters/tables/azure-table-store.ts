@@ -38,13 +38,13 @@ export interface AzureTableStoreOptions {
   readonly connectionString: string;
   /**
    * Longest wait for one request to the service; a hung service fails the attempt as a timeout (transient,
-   * maybe applied). Default 3,000 ms; with at most 3 attempts a call gives up within about 10 s.
+   * maybe applied). Default 2,000 ms; with at most 2 attempts a call gives up within about 4.5 s.
    */
   readonly requestTimeoutMs?: number;
 }
 
 /** Attempts per call (the first included) through utils/retry. */
-const MAX_ATTEMPTS = 3;
+const MAX_ATTEMPTS = 2;
 
 /** A request the service did not answer in time: transient, and it may have been applied. */
 export class StoreTimeoutError extends Error {
@@ -116,7 +116,7 @@ export function createAzureTableStore(options: AzureTableStoreOptions): AzureTab
     allowInsecureConnection: new URL(probe.url).protocol === 'http:',
     retryOptions: { maxRetries: 0 },
   };
-  return new AzureTableStore(options.connectionString, clientOptions, options.requestTimeoutMs ?? 3_000);
+  return new AzureTableStore(options.connectionString, clientOptions, options.requestTimeoutMs ?? 2_000);
 }
 
 /**
@@ -133,7 +133,7 @@ export class AzureTableStore implements TableStore {
   constructor(
     private readonly connectionString: string,
     private readonly clientOptions: TableServiceClientOptions,
-    private readonly requestTimeoutMs = 3_000,
+    private readonly requestTimeoutMs = 2_000,
   ) {
     this.service = TableServiceClient.fromConnectionString(connectionString, clientOptions);
   }
