@@ -158,8 +158,8 @@ export class ClientEndpoint {
     let ticket: ConnectionTicket | undefined;
     try {
       const userId = await this.authenticate(req, url, hub);
-      ticket = this.tickets.redeem(url.searchParams.get('id') ?? '');
-      if (ticket === undefined || ticket.hub !== hub || ticket.userId !== userId) {
+      ticket = this.tickets.redeem(url.searchParams.get('id') ?? '', (t) => t.hub === hub && t.userId === userId);
+      if (ticket === undefined) {
         throw new AccessTokenError(
           'claims',
           'Unknown, used or expired connection token, or it belongs to another hub or user.',

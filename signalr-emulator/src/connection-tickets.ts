@@ -43,12 +43,23 @@ export class ConnectionTickets {
     return { connectionId, connectionToken };
   }
 
-  /** Takes the ticket of a token (once); undefined when unknown, used or expired. */
-  redeem(connectionToken: string): ConnectionTicket | undefined {
+  /**
+   * Takes the ticket of a token, once, when `accept` agrees (the hub and user match); a refused attempt leaves the
+   * ticket for the rightful client. Undefined when unknown, used, expired or refused.
+   */
+  redeem(
+    connectionToken: string,
+    accept: (ticket: ConnectionTicket) => boolean = () => true,
+  ): ConnectionTicket | undefined {
     const ticket = this.tickets.get(connectionToken);
     if (ticket === undefined) return undefined;
+    if (ticket.expiresAt <= this.now()) {
+      this.tickets.delete(connectionToken);
+      return undefined;
+    }
+    if (!accept(ticket)) return undefined;
     this.tickets.delete(connectionToken);
-    return ticket.expiresAt > this.now() ? ticket : undefined;
+    return ticket;
   }
 
   /** Drops expired tickets. */

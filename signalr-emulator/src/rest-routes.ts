@@ -36,10 +36,10 @@ export type RestOperation =
 export type RestMatch =
   | { kind: 'notFound' }
   | { kind: 'methodNotAllowed'; allow: string[] }
-  /** A known route with a bad name or query value: 400, after authentication. */
-  | { kind: 'invalid'; api: ApiFamily; message: string }
-  /** `hub` is lower-cased and application-prefixed; undefined for the health check (which needs no token). */
-  | { kind: 'route'; api: ApiFamily; hub: string | undefined; operation: RestOperation };
+  /** A known route with a bad name or query value: 400, after authentication unless anonymous. */
+  | { kind: 'invalid'; api: ApiFamily; anonymous: boolean; message: string }
+  /** `hub` is lower-cased and application-prefixed; undefined (and anonymous) for the health check. */
+  | { kind: 'route'; api: ApiFamily; anonymous: boolean; hub: string | undefined; operation: RestOperation };
 
 type Params = { user?: string; group?: string; connection?: string };
 type Build = (params: Required<Params>, query: URLSearchParams) => RestOperation;
@@ -187,12 +187,14 @@ function finish(
 ): RestMatch {
   const build = pattern.methods[method];
   if (build === undefined) return { kind: 'methodNotAllowed', allow: Object.keys(pattern.methods) };
+  const anonymous = hubSegment === undefined; // only the health check lives outside a hub
   if (api === '2022-06-01') {
     const version = query.get('api-version');
     if (version === null || !SUPPORTED_API_VERSIONS.includes(version)) {
       return {
         kind: 'invalid',
         api,
+        anonymous,
         message: `The api-version query parameter is required and must be one of ${SUPPORTED_API_VERSIONS.join(', ')}.`,
       };
     }
@@ -202,18 +204,18 @@ function finish(
     const application = api === '2022-06-01' ? query.get('application') : null;
     const problem =
       nameProblem('hub', hubSegment) ?? (application === null ? undefined : nameProblem('application', application));
-    if (problem !== undefined) return { kind: 'invalid', api, message: problem };
+    if (problem !== undefined) return { kind: 'invalid', api, anonymous, message: problem };
     hub = (application === null ? hubSegment : `${application}_${hubSegment}`).toLowerCase();
   }
   for (const [key, value] of Object.entries(params) as [keyof Params, string][]) {
     const problem = nameProblem(PARAM_KINDS[key], value);
-    if (problem !== undefined) return { kind: 'invalid', api, message: problem };
+    if (problem !== undefined) return { kind: 'invalid', api, anonymous, message: problem };
   }
   try {
     const operation = build({ user: '', group: '', connection: '', ...params }, query);
-    return { kind: 'route', api, hub, operation };
+    return { kind: 'route', api, anonymous, hub, operation };
   } catch (error) {
-    if (error instanceof QueryValueError) return { kind: 'invalid', api, message: error.message };
+    if (error instanceof QueryValueError) return { kind: 'invalid', api, anonymous, message: error.message };
     throw error;
   }
 }

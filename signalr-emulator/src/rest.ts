@@ -53,8 +53,7 @@ export async function handleRestRequest(
     sendError(req, res, 405, 'Method not allowed.', { Allow: match.allow.join(', ') });
     return;
   }
-  const isHealth = match.kind === 'route' && match.operation.op === 'health';
-  if (!isHealth) {
+  if (!match.anonymous) {
     try {
       await authenticate(settings, req, url);
     } catch (error) {

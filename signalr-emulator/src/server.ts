@@ -34,6 +34,8 @@ export interface SignalREmulatorOptions {
   dataFile?: string;
   /** Where to log; silent by default. */
   logger?: SignalREmulatorLogger;
+  /** Clock in epoch ms for token lifetimes and timeouts (tests pass a fake; default Date.now). */
+  now?: () => number;
 }
 
 /** A running emulator. */
@@ -63,7 +65,7 @@ export async function startSignalREmulator(options: SignalREmulatorOptions = {})
   const accessKey = options.accessKey ?? randomBytes(32).toString('base64');
   if (accessKey === '') throw new TypeError('accessKey must not be empty.');
   const logger = options.logger ?? silentLogger;
-  const now = Date.now;
+  const now = options.now ?? Date.now;
 
   let writer: MembershipFileWriter | undefined;
   const state = new HubState(now, () => writer?.schedule());
