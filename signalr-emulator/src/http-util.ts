@@ -68,10 +68,13 @@ export function sendJson(
 ): void {
   if (res.headersSent || res.writableEnded) return;
   const text = body === undefined ? '' : JSON.stringify(body);
+  // 204 carries neither a body nor a Content-Length (RFC 9110 §8.6).
   const contentHeaders: Record<string, string> =
-    text === ''
-      ? { 'content-length': '0' }
-      : { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)) };
+    status === 204
+      ? {}
+      : text === ''
+        ? { 'content-length': '0' }
+        : { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)) };
   res.writeHead(status, { ...headers, ...contentHeaders });
   res.end(req.method === 'HEAD' ? undefined : text);
 }

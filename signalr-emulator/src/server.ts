@@ -92,6 +92,10 @@ export async function startSignalREmulator(options: SignalREmulatorOptions = {})
     req.on('error', (error) => logger.debug('signalr-emulator: request error', { error: String(error) }));
     res.on('error', (error) => logger.debug('signalr-emulator: response error', { error: String(error) }));
     const url = parseRequestUrl(req);
+    // The path only: a query string may carry an access token.
+    res.once('finish', () => {
+      logger.debug('signalr-emulator: request', { method: req.method, path: url?.pathname, status: res.statusCode });
+    });
     if (url === undefined) {
       req.resume();
       sendError(req, res, 400, 'Bad request URL.');
@@ -105,8 +109,13 @@ export async function startSignalREmulator(options: SignalREmulatorOptions = {})
     }
   };
   const fail = (req: IncomingMessage, res: ServerResponse, error: unknown) => {
-    logger.error('signalr-emulator: request failed', { method: req.method, url: req.url, error: String(error) });
-    sendError(req, res, 500, 'The emulator failed to handle the request.');
+    logger.error('signalr-emulator: request failed', {
+      method: req.method,
+      path: parseRequestUrl(req)?.pathname,
+      error: String(error),
+    });
+    if (res.headersSent) res.destroy();
+    else sendError(req, res, 500, 'The emulator failed to handle the request.');
   };
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', (error) => logger.debug('signalr-emulator: upgrade socket error', { error: String(error) }));
@@ -116,7 +125,7 @@ export async function startSignalREmulator(options: SignalREmulatorOptions = {})
       return;
     }
     client.handleUpgrade(req, socket, head, url).catch((error: unknown) => {
-      logger.error('signalr-emulator: upgrade failed', { url: req.url, error: String(error) });
+      logger.error('signalr-emulator: upgrade failed', { path: url.pathname, error: String(error) });
       refuseUpgrade(socket, 500, 'The emulator failed to handle the upgrade.');
     });
   });
