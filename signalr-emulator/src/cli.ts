@@ -131,6 +131,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   });
 }
 
-if (require.main === module) {
+// Run when executed directly (node dist/cli.js, or tsx); stay inert when imported (the bin, tests).
+if (typeof require !== 'undefined' && require.main === module) {
   void main(process.argv.slice(2)).then((code) => process.exit(code));
 }

@@ -80,6 +80,20 @@ describe('client endpoint', () => {
       });
     });
 
+    it('speaks negotiate version 0 to old clients: the connection id is the token', async () => {
+      const { accessToken } = await clientAccessToken({ ...emulator, hub: HUB });
+      const response = await fetch(`${emulator.endpoint}/client/negotiate?hub=${HUB}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${accessToken}` },
+      });
+      const body = (await response.json()) as Record<string, unknown>;
+      expect(body).toMatchObject({ negotiateVersion: 0, connectionId: expect.any(String) });
+      expect(body.connectionToken).toBeUndefined();
+      expect(
+        await upgradeStatus(emulator, `hub=${HUB}&id=${String(body.connectionId)}&access_token=${accessToken}`),
+      ).toBe(101);
+    });
+
     it('answers 400 for a bad hub, 405 for GET and 404 for other client paths', async () => {
       const { accessToken } = await clientAccessToken({ ...emulator, hub: HUB });
       expect((await negotiateWith(accessToken, 'bad-hub!')).status).toBe(400);

@@ -110,7 +110,7 @@ export class ClientEndpoint {
       userId = await this.authenticate(req, url, hub.toLowerCase());
     } catch (error) {
       if (!(error instanceof AccessTokenError)) throw error;
-      this.settings.logger.debug('signalr-emulator: negotiate refused', { hub, reason: error.reason });
+      this.settings.logger.warn('signalr-emulator: negotiate refused (401)', { hub, error: error.message });
       sendError(req, res, 401, error.message, WWW_AUTHENTICATE);
       return;
     }
@@ -167,7 +167,7 @@ export class ClientEndpoint {
       }
     } catch (error) {
       if (!(error instanceof AccessTokenError)) throw error;
-      this.settings.logger.debug('signalr-emulator: websocket refused', { hub, reason: error.reason });
+      this.settings.logger.warn('signalr-emulator: WebSocket refused (401)', { hub, error: error.message });
       refuseUpgrade(socket, 401, error.message, WWW_AUTHENTICATE);
       return;
     }
@@ -222,8 +222,12 @@ export class ClientEndpoint {
   private async authenticate(req: IncomingMessage, url: URL, hub: string): Promise<string | undefined> {
     const token = bearerToken(req.headers.authorization) ?? url.searchParams.get('access_token') ?? undefined;
     const payload = await verifyAccessToken(token, this.settings.accessKey, this.settings.now());
-    if (!matchesClientAudience(payload.aud, { ...originsOf(req), hub })) {
-      throw new AccessTokenError('audience', `The token audience must be this service's client URL for hub "${hub}".`);
+    const origins = originsOf(req);
+    if (!matchesClientAudience(payload.aud, { ...origins, hub })) {
+      throw new AccessTokenError(
+        'audience',
+        `The token audience must be the client URL ${origins.origins[0] ?? ''}/client/?hub=${hub} (got ${JSON.stringify(payload.aud ?? null)}).`,
+      );
     }
     return clientUserId(payload);
   }

@@ -51,6 +51,15 @@ describe('REST API', () => {
       expect(wrongScheme.status).toBe(401);
     });
 
+    it('says in the 401 which audience it expected', async () => {
+      const token = await serverAccessToken({ accessKey: emulator.accessKey, audience: url(`${path}/users/u1`) });
+      const response = await rest(emulator, 'POST', path, { body: MESSAGE, token });
+      expect(await response.json()).toMatchObject({
+        code: 'Unauthorized',
+        message: expect.stringContaining(`${emulator.endpoint}${path} (got "${url(`${path}/users/u1`)}")`),
+      });
+    });
+
     it('refuses an audience that includes the query string, and accepts one without it (and the port-less form)', async () => {
       const sendPath = `/api/hubs/${HUB}/:send?${V}`;
       const withQuery = await serverAccessToken({ accessKey: emulator.accessKey, audience: url(sendPath) });

@@ -59,7 +59,7 @@ export async function handleRestRequest(
     } catch (error) {
       if (!(error instanceof AccessTokenError)) throw error;
       req.resume();
-      settings.logger.debug('signalr-emulator: REST call refused', { path: url.pathname, reason: error.reason });
+      settings.logger.warn('signalr-emulator: REST call refused (401)', { path: url.pathname, error: error.message });
       sendError(req, res, 401, error.message, WWW_AUTHENTICATE);
       return;
     }
@@ -139,7 +139,10 @@ async function authenticate(settings: RestSettings, req: IncomingMessage, url: U
     );
   }
   if (!matchesRestAudience(payload.aud, { ...origins, pathname: url.pathname })) {
-    throw new AccessTokenError('audience', 'The token audience must be the request URL (without query string).');
+    throw new AccessTokenError(
+      'audience',
+      `The token audience must be the request URL without query string: ${origins.origins[0] ?? ''}${url.pathname} (got ${JSON.stringify(payload.aud ?? null)}).`,
+    );
   }
 }
 

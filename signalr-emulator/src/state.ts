@@ -24,7 +24,7 @@ export interface UserGroupMembership {
 export interface EmulatorStats {
   /** Handshaken connections, all hubs. */
   connections: number;
-  /** Distinct user ids with at least one connection, all hubs. */
+  /** Distinct (hub, user id) pairs with at least one connection. */
   users: number;
   /** Distinct (hub, group) pairs with at least one member: a connection, or a user whose membership is live. */
   groups: number;
