@@ -2,7 +2,10 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const alias = { '@qrca/contract': fileURLToPath(new URL('./contract/src/index.ts', import.meta.url)) };
+const alias = {
+  '@qrca/contract': fileURLToPath(new URL('./contract/src/index.ts', import.meta.url)),
+  '@qrca/signalr-emulator': fileURLToPath(new URL('./signalr-emulator/src/index.ts', import.meta.url)),
+};
 const medium = ['**/*.medium.test.ts'];
 
 export default defineConfig({
@@ -13,7 +16,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'unit',
-          include: ['{contract,backend,web}/src/**/*.test.{ts,tsx}'],
+          include: ['{contract,backend,web,signalr-emulator}/src/**/*.test.{ts,tsx}'],
           exclude: ['**/node_modules/**', ...medium],
           environment: 'node',
         },
@@ -22,7 +25,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'medium',
-          include: ['{contract,backend}/src/**/*.medium.test.ts'],
+          include: ['{contract,backend,signalr-emulator}/src/**/*.medium.test.ts'],
           environment: 'node',
           globalSetup: ['backend/src/test-support/global-setup.ts'],
           testTimeout: 30_000,
