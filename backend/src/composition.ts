@@ -2,6 +2,7 @@
  * Composition root: the only place that picks adapters from the configuration and builds the services.
  * Both hosts (Azure Functions and the local host) get their services from a {@link ServiceRuntime}.
  */
+import { REALTIME_HUB } from '@qrca/contract';
 import { MemoryCacheStore } from './adapters/memory-cache/memory-cache';
 import { DevOutbox } from './adapters/outbox/dev-outbox';
 import { createRedisCacheStore } from './adapters/redis/redis-cache';
@@ -27,6 +28,9 @@ import { AuditLog } from './services/audit-log';
 import { AuthService } from './services/auth.service';
 import { ChainSweeper } from './services/chain-sweep';
 import { ChainService } from './services/chain.service';
+import { HoldKeys } from './services/hold-keys';
+import { RealtimeDelivery, type DeliveryObserver } from './services/realtime-delivery';
+import { SignalRService } from './services/signalr.service';
 import { LifecycleService } from './services/lifecycle.service';
 import { PresenceService } from './services/presence.service';
 import { RosterService } from './services/roster.service';
@@ -51,6 +55,8 @@ export interface Services {
   readonly cacheStore: CacheStore;
   readonly cache: Cache;
   readonly realtime: Realtime;
+  readonly signalr: SignalRService;
+  readonly delivery: RealtimeDelivery;
   readonly mailer: Mailer;
   /** The development outbox's read side; undefined in production or with SMTP. */
   readonly outbox?: OutboxReader;
@@ -72,6 +78,8 @@ export interface CompositionOptions {
   readonly clock?: Clock;
   /** Random source for non-secret choices (chain seeds); tests pass a seeded one. */
   readonly random?: () => number;
+  /** Sees every real-time message handed to the adapter (tests check them against the contract). */
+  readonly observeRealtime?: DeliveryObserver;
   /** Wraps the opened store (tests inject failures between writes with it). */
   readonly wrapStore?: (store: TableStore) => TableStore;
 }
@@ -101,7 +109,12 @@ function openMailer(config: AppConfig, clock: Clock): Mailer {
 
 function openRealtime(config: AppConfig): Realtime {
   return config.realtime.kind === 'signalr'
-    ? createSignalRRealtime({ endpoint: config.realtime.endpoint })
+    ? createSignalRRealtime({
+        endpoint: config.realtime.endpoint,
+        accessKey: config.realtime.accessKey,
+        clientEndpoint: config.realtime.clientEndpoint,
+        hub: REALTIME_HUB,
+      })
     : noRealtime;
 }
 
@@ -126,7 +139,10 @@ export async function createServices(
   const index = new SessionIndexRepository(store);
   const schedule = new SessionScheduleRepository(store);
   const access = new SessionAccess(repository, cache);
-  const writer = new SessionWriter(repository, cache);
+  const holds = new HoldKeys(config.jwtSecret, config.chains.rotationSeconds);
+  const delivery = new RealtimeDelivery(realtime, logger, options.observeRealtime);
+  const signalr = new SignalRService({ realtime, delivery, access, repository, cache, holds, logger });
+  const writer = new SessionWriter(repository, cache, signalr);
   const audit = new AuditLog();
   const presence = new PresenceService(access, cache, clock);
   const roster = new RosterService({ access, writer, users });
@@ -147,16 +163,7 @@ export async function createServices(
     secret: config.jwtSecret,
   });
   const chainRules = { clock, random, config: config.chains };
-  const chains = new ChainService({
-    repository,
-    access,
-    writer,
-    presence,
-    audit,
-    cache,
-    ...chainRules,
-    secret: config.jwtSecret,
-  });
+  const chains = new ChainService({ repository, access, writer, presence, audit, cache, ...chainRules, holds });
   const sweeper = new ChainSweeper({ repository, writer, presence, audit, ...chainRules });
   const lifecycle = new LifecycleService({
     access,
@@ -170,6 +177,8 @@ export async function createServices(
   const tokens = new TokenService({
     access,
     writer,
+    schedule,
+    signalr,
     clock,
     secret: config.jwtSecret,
     rotationSeconds: config.projectorRotationSeconds,
@@ -209,6 +218,8 @@ export async function createServices(
     cacheStore,
     cache,
     realtime,
+    signalr,
+    delivery,
     mailer,
     // The outbox is a development tool: never readable in production (config also requires SMTP there).
     ...(mailer instanceof DevOutbox && config.env !== 'production' ? { outbox: mailer } : {}),
@@ -229,6 +240,9 @@ export async function createServices(
 
 /** Closes what {@link createServices} opened (stores flushed); errors are logged, not thrown. */
 export async function closeServices(services: Services): Promise<void> {
+  services.signalr.close();
+  // Messages already queued go out (each send has its own timeout and retries), then the adapters close.
+  await services.delivery.flush();
   const results = await Promise.allSettled([
     services.store.close(),
     services.cacheStore.close(),

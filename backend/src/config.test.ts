@@ -129,7 +129,27 @@ describe('loadConfig', () => {
       'TableEndpoint=http://127.0.0.1:10002/',
     );
     expect(config.cache).toEqual({ kind: 'redis', url: 'redis://127.0.0.1:6379', keyPrefix: '' });
-    expect(config.realtime).toEqual({ kind: 'signalr', endpoint: 'https://x.service.signalr.net', accessKey: 'abc' });
+    expect(config.realtime).toEqual({
+      kind: 'signalr',
+      endpoint: 'https://x.service.signalr.net',
+      accessKey: 'abc',
+      clientEndpoint: 'https://x.service.signalr.net',
+    });
+    // The emulator's form: Port folded into the endpoint; a client endpoint of its own.
+    const emulated = loadConfig(
+      {
+        DATA_DIR: '/tmp/qrca-config-test',
+        SignalRConnectionString:
+          'Endpoint=http://127.0.0.1;Port=8888;AccessKey=k;Version=1.0;ClientEndpoint=same-origin;',
+      },
+      '/',
+    );
+    expect(emulated.realtime).toEqual({
+      kind: 'signalr',
+      endpoint: 'http://127.0.0.1:8888',
+      accessKey: 'k',
+      clientEndpoint: 'same-origin',
+    });
   });
 
   it('wants both Azure OpenAI settings or neither', () => {

@@ -16,7 +16,18 @@ export type CacheConfig =
   | { readonly kind: 'redis'; readonly url: string; readonly keyPrefix: string };
 
 export type RealtimeConfig =
-  { readonly kind: 'none' } | { readonly kind: 'signalr'; readonly endpoint: string; readonly accessKey: string };
+  | { readonly kind: 'none' }
+  | {
+      readonly kind: 'signalr';
+      /** Origin of the service's REST API (`Endpoint`, with `Port` when given). */
+      readonly endpoint: string;
+      readonly accessKey: string;
+      /**
+       * Where clients connect (`ClientEndpoint`; default `endpoint`), or `same-origin` when the local host
+       * proxies `/client/` to its embedded emulator: each client is sent to the origin it reached us at.
+       */
+      readonly clientEndpoint: string;
+    };
 
 export type MailConfig =
   { readonly kind: 'outbox' } | { readonly kind: 'smtp'; readonly url: string; readonly from: string };
@@ -161,8 +172,9 @@ const EnvSchema = z.object({
       .refine(
         (v) =>
           /^https?:\/\//.test(connectionStringParts(v).get('endpoint') ?? '') &&
-          !!connectionStringParts(v).get('accesskey'),
-        'expected Endpoint=https://…;AccessKey=…;Version=1.0;',
+          !!connectionStringParts(v).get('accesskey') &&
+          /^(\d{1,5})?$/.test(connectionStringParts(v).get('port') ?? ''),
+        'expected Endpoint=https://…;AccessKey=…;Version=1.0; (optionally Port=…; ClientEndpoint=…;)',
       ),
   ),
   AZURE_OPENAI_ENDPOINT: optional(z.url({ protocol: /^https?$/ })),
@@ -295,13 +307,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, cwd = p
     cache: env.REDIS_URL
       ? { kind: 'redis', url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX }
       : { kind: 'memory', maxEntries: env.CACHE_MAX_ENTRIES },
-    realtime: signalr
-      ? {
-          kind: 'signalr',
-          endpoint: (signalr.get('endpoint') ?? '').replace(/\/+$/, ''),
-          accessKey: signalr.get('accesskey') ?? '',
-        }
-      : { kind: 'none' },
+    realtime: signalr ? signalRConfig(signalr) : { kind: 'none' },
     ...(env.AZURE_OPENAI_ENDPOINT && env.AZURE_OPENAI_API_KEY
       ? {
           openai: {
@@ -324,6 +330,21 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, cwd = p
     auditRetentionDays: env.AUDIT_RETENTION_DAYS,
   };
   return deepFreeze(config);
+}
+
+/** The realtime settings of a SignalR connection string (Azure's form, or the emulator's with `Port=`). */
+function signalRConfig(parts: Map<string, string>): RealtimeConfig {
+  const url = new URL(parts.get('endpoint') ?? '');
+  const port = parts.get('port');
+  if (port) url.port = port;
+  const endpoint = url.origin;
+  const client = parts.get('clientendpoint');
+  return {
+    kind: 'signalr',
+    endpoint,
+    accessKey: parts.get('accesskey') ?? '',
+    clientEndpoint: client ? client.replace(/\/+$/, '') : endpoint,
+  };
 }
 
 function authConfig(env: Env): AuthConfig {

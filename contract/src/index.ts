@@ -2,6 +2,7 @@
 export * from './auth';
 export * from './errors';
 export * from './health';
+export * from './realtime';
 export * from './routes';
 export * from './sessions';
 export * from './wire';

@@ -16,6 +16,7 @@ import {
   TeacherListResponseSchema,
 } from './auth';
 import { HealthResponseSchema } from './health';
+import { NegotiateResponseSchema } from './realtime';
 import {
   AttendanceResponseSchema,
   AttendanceRowSchema,
@@ -283,6 +284,14 @@ export const routes = {
     response: AttendanceRowSchema,
   },
   /** CSV by default (`text/csv`); `?format=json` answers the response schema. */
+  /** `?sessionId=` (required) and `&view=dashboard|display|student` (default by role): a real-time connection. */
+  negotiate: {
+    name: 'negotiate',
+    method: 'POST',
+    path: 'negotiate',
+    role: 'any',
+    response: NegotiateResponseSchema,
+  },
   exportGet: {
     name: 'exportGet',
     method: 'GET',

@@ -271,6 +271,7 @@ export const AttendanceCountsSchema = z.object({
   /** Joined students not verified on entry (yet); they are also counted by their final status. */
   unverified: z.number(),
 });
+export type AttendanceCounts = z.infer<typeof AttendanceCountsSchema>;
 
 export const AttendanceResponseSchema = z.object({
   counts: AttendanceCountsSchema,

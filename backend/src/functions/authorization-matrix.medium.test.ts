@@ -181,6 +181,11 @@ const matrix = {
     body: () => ({ final: 'present', reason: 'Matrix check' }),
   },
   exportGet: { expect: sessionTeacher(200), params: sid },
+  // Teachers get the dashboard's connection, the joined student their own; nobody else learns of the session.
+  negotiate: {
+    expect: { ...sessionTeacher(200), student: 200, otherStudent: NOT_FOUND },
+    query: (_who, ctx) => `sessionId=${ctx.session.id}`,
+  },
 } satisfies Record<RouteName, Row>;
 
 let host: TestHost;
@@ -194,7 +199,7 @@ beforeAll(async () => {
       STUDENT_EMAIL_DOMAINS: 'students.example.edu',
       ADMIN_EMAILS: EMAILS.admin,
     },
-    { logLevel: 'silent' },
+    { logLevel: 'silent', realtime: true },
   );
   for (const [who, email] of Object.entries(EMAILS)) people.set(who as Who, await signInPerson(host, email));
   const person = (who: Exclude<Who, 'anonymous'>) => people.get(who) as Person;

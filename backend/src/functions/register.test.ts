@@ -5,19 +5,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ServiceRuntime } from '../composition';
-import { loadConfig } from '../config';
+import { loadConfig, type AppConfig } from '../config';
 import { installFunctionsCoreShim, type Registry } from '../local/functions-core-shim';
 import { createLogger } from '../utils/logger';
 import type * as RouteTable from './route-table';
 
 let registry: Registry;
 let table: typeof RouteTable;
+let config: AppConfig;
 
 beforeAll(async () => {
   registry = installFunctionsCoreShim();
   const { registerFunctions } = await import('./register');
   table = await import('./route-table');
-  const config = loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'qrca-reg-')), LOG_LEVEL: 'silent' });
+  config = loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'qrca-reg-')), LOG_LEVEL: 'silent' });
   registerFunctions(new ServiceRuntime(config, createLogger(config)));
 });
 
@@ -51,8 +52,9 @@ describe('function registration', () => {
   it('registers every timer with its NCRONTAB schedule', () => {
     expect(table.timers.length).toBeGreaterThan(0);
     for (const timer of table.timers) {
-      expect(triggerOf(timer.name), timer.name).toMatchObject({ type: 'timerTrigger', schedule: timer.schedule });
-      expect(timer.schedule.split(' ')).toHaveLength(6);
+      const schedule = typeof timer.schedule === 'string' ? timer.schedule : timer.schedule(config);
+      expect(triggerOf(timer.name), timer.name).toMatchObject({ type: 'timerTrigger', schedule });
+      expect(schedule.split(' ')).toHaveLength(6);
     }
     const timerNames = registry.functions.filter((f) => triggerOf(f.name)?.type === 'timerTrigger').map((f) => f.name);
     expect(timerNames.sort()).toEqual(table.timers.map((t) => t.name).sort());

@@ -19,7 +19,7 @@ export function registerFunctions(runtime: ServiceRuntime): void {
   }
   for (const timer of timers) {
     app.timer(timer.name, {
-      schedule: timer.schedule,
+      schedule: typeof timer.schedule === 'string' ? timer.schedule : timer.schedule(runtime.config),
       handler: async (_timer: Timer, context: InvocationContext) => {
         const log = runtime.logger.child({ correlationId: context.invocationId, function: timer.name });
         const started = performance.now();

@@ -6,6 +6,7 @@ import { chainRoutes } from './chain.routes';
 import { devRoutes } from './dev.routes';
 import type { HttpRoute } from './http';
 import { healthRoutes } from './health.routes';
+import { realtimeRoutes } from './realtime.routes';
 import { sessionRoutes } from './session.routes';
 import { timerRoutes, type TimerRoute } from './timers';
 
@@ -17,6 +18,7 @@ export const httpRoutes: readonly HttpRoute[] = [
   ...sessionRoutes,
   ...chainRoutes,
   ...attendanceRoutes,
+  ...realtimeRoutes,
 ] as HttpRoute[];
 
 export const timers: readonly TimerRoute[] = timerRoutes;

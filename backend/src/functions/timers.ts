@@ -1,12 +1,13 @@
 /** Timer triggers (NCRONTAB, seconds first): the same list runs in Azure and in the local host. */
 import type { Services } from '../composition';
+import type { AppConfig } from '../config';
 import type { Logger } from '../utils/logger';
 
 export interface TimerRoute {
   /** Function name in Azure; unique, camelCase. */
   readonly name: string;
-  /** Six-field NCRONTAB: second minute hour day month day-of-week. */
-  readonly schedule: string;
+  /** Six-field NCRONTAB: second minute hour day month day-of-week (or made from the configuration). */
+  readonly schedule: string | ((config: AppConfig) => string);
   readonly run: (services: Services, log: Logger) => Promise<void>;
 }
 
@@ -24,6 +25,16 @@ export const timerRoutes: readonly TimerRoute[] = [
     run: async (services, log) => {
       const summary = await services.lifecycle.tick();
       if (summary.started + summary.ended > 0) log.info(summary, 'session clock');
+    },
+  },
+  {
+    // Pushes each running session's projector codes to its display as they rotate (on the rotation step when
+    // it divides a minute, else every second: a code then goes out again within the second its step starts).
+    name: 'projectorCodes',
+    schedule: (config) =>
+      60 % config.projectorRotationSeconds === 0 ? `*/${config.projectorRotationSeconds} * * * * *` : '* * * * * *',
+    run: async (services) => {
+      await services.tokens.pushRotatingCodes();
     },
   },
   {

@@ -9,7 +9,16 @@ import { serialize as serializeCookie } from 'cookie';
 import { Cron } from 'croner';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  STATUS_CODES,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { connect } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import sirv from 'sirv';
@@ -43,6 +52,11 @@ export interface LocalHostOptions {
   readonly timers?: boolean;
   /** Longest wait for in-flight requests and timers at shutdown before connections are cut. */
   readonly shutdownGraceMs?: number;
+  /**
+   * Origin of the embedded SignalR emulator: `/client/…` (negotiate and the WebSocket) is passed to it, so
+   * browsers and phones reach real time on this very origin (no CORS, no mixed content under HTTPS).
+   */
+  readonly realtimeTarget?: string;
 }
 
 export interface LocalHost {
@@ -137,6 +151,70 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
     default:
       return writeRawError(socket, 400, 'VALIDATION_FAILED', 'The request is not valid HTTP.');
   }
+}
+
+/** Real time's client paths: the negotiate and the WebSocket of Azure SignalR's client protocol. */
+const isRealtimePath = (pathname: string) => pathname === '/client' || pathname.startsWith('/client/');
+
+/** The request's headers as sent (raw order and case), with the scheme the client used for the emulator. */
+function forwardedHeaders(req: IncomingMessage): string[] {
+  const scheme = (req.socket as Partial<TLSSocket>).encrypted ? 'https' : 'http';
+  const raw = req.rawHeaders;
+  const pairs: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if (raw[i]?.toLowerCase() === 'x-forwarded-proto') continue;
+    pairs.push(raw[i] ?? '', raw[i + 1] ?? '');
+  }
+  return [...pairs, 'X-Forwarded-Proto', scheme];
+}
+
+/**
+ * Passes `/client/…` requests and WebSocket upgrades to the embedded emulator at `target`, Host kept (the
+ * emulator checks token audiences against the origin the client reached). A dead emulator answers 503.
+ */
+function realtimeProxy(target: string, logger: Logger) {
+  const { hostname, port } = new URL(target);
+  return {
+    forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
+      return new Promise<void>((resolve) => {
+        const upstream = httpRequest(
+          { hostname, port, method: req.method, path: req.url, headers: forwardedHeaders(req) },
+          (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
+            answer.pipe(res);
+            answer.on('end', resolve);
+            answer.on('error', () => resolve());
+          },
+        );
+        upstream.on('error', (error) => {
+          logger.warn({ err: error }, 'realtime proxy: the emulator did not answer');
+          if (!res.headersSent) {
+            jsonError(res, 503, 'DEPENDENCY_UNAVAILABLE', 'Real time is unavailable. Try again shortly.');
+          } else res.destroy();
+          resolve();
+        });
+        req.pipe(upstream);
+      });
+    },
+    upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+      const upstream = connect(Number(port), hostname, () => {
+        const headers = forwardedHeaders(req);
+        let lines = `${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/1.1\r\n`;
+        for (let i = 0; i + 1 < headers.length; i += 2) lines += `${headers[i]}: ${headers[i + 1]}\r\n`;
+        upstream.write(`${lines}\r\n`);
+        if (head.length > 0) upstream.write(head);
+        socket.pipe(upstream).pipe(socket);
+      });
+      const drop = () => {
+        socket.destroy();
+        upstream.destroy();
+      };
+      upstream.on('error', drop);
+      socket.on('error', drop);
+      upstream.on('close', () => socket.destroy());
+      socket.on('close', () => upstream.destroy());
+    },
+  };
 }
 
 /** Host header values we accept: a DNS name or IPv4 address, or a bracketed IPv6 address, with an optional port. */
@@ -317,6 +395,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     await writeResponse(res, await hit.route.handler(request, context(hit.route.name)));
   };
 
+  const realtime = options.realtimeTarget ? realtimeProxy(options.realtimeTarget, logger) : undefined;
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = requestUrl(req);
     if (!url) {
@@ -324,6 +403,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       return jsonError(res, 400, 'VALIDATION_FAILED', 'The request line or Host header is not valid.');
     }
     if (url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`)) return handleApi(req, res, url);
+    if (realtime && isRealtimePath(url.pathname)) return realtime.forward(req, res);
     serveWeb(req, res);
   };
 
@@ -355,6 +435,15 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   server.on('connect', (_req: IncomingMessage, socket: Duplex) =>
     writeRawError(socket, 405, 'METHOD_NOT_ALLOWED', 'CONNECT is not supported.'),
   );
+  // WebSocket upgrades: only real time's, on /client/.
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = requestUrl(req);
+    if (!realtime || !url || !isRealtimePath(url.pathname)) {
+      writeRawError(socket, 400, 'VALIDATION_FAILED', 'No WebSocket here.');
+      return;
+    }
+    realtime.upgrade(req, socket, head);
+  });
 
   function serveWeb(req: IncomingMessage, res: ServerResponse): void {
     if (web) {

@@ -6,7 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ServiceRuntime } from '../composition';
-import { ConfigError, describeConfig, loadConfig } from '../config';
+import { startSignalREmulator } from '@qrca/signalr-emulator';
+import { ConfigError, describeConfig, loadConfig, type AppConfig } from '../config';
 import { createLogger } from '../utils/logger';
 import type * as RegisterModule from '../functions/register';
 import { installFunctionsCoreShim } from './functions-core-shim';
@@ -24,17 +25,32 @@ function loadLocalSettings(env: NodeJS.ProcessEnv): void {
   for (const [key, value] of Object.entries(values)) env[key] ??= value;
 }
 
-async function main(): Promise<void> {
-  loadLocalSettings(process.env);
-  let config;
+function configFrom(env: NodeJS.ProcessEnv): AppConfig {
   try {
-    config = loadConfig(process.env);
+    return loadConfig(env);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
       process.exit(1);
     }
     throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  loadLocalSettings(process.env);
+  let config = configFrom(process.env);
+  // Real time by default: the bundled SignalR emulator on a free loopback port, reached by clients through this
+  // host's own origin (`/client/`). With SignalRConnectionString set, that service is used instead.
+  const emulator =
+    config.realtime.kind === 'none' && config.env !== 'production'
+      ? await startSignalREmulator({ port: 0, dataFile: join(config.dataDir, 'signalr-memberships.json') })
+      : undefined;
+  if (emulator) {
+    config = configFrom({
+      ...process.env,
+      SignalRConnectionString: `${emulator.connectionString}ClientEndpoint=same-origin;`,
+    });
   }
   const logger = createLogger(config);
   const registry = installFunctionsCoreShim();
@@ -47,7 +63,14 @@ async function main(): Promise<void> {
   const runtime = new ServiceRuntime(config, logger);
   registerFunctions(runtime);
   await runtime.get(); // open the store now: fail at start, not at the first request
-  const host = await startLocalHost({ registry, logger, port: config.port, hostname: config.host, webRoot: WEB_ROOT });
+  const host = await startLocalHost({
+    registry,
+    logger,
+    port: config.port,
+    hostname: config.host,
+    webRoot: WEB_ROOT,
+    ...(emulator ? { realtimeTarget: emulator.endpoint } : {}),
+  });
   logger.info({ config: describeConfig(config), timers: host.timers }, 'local host started');
   console.log(`\nQR Chain Attendance is running at ${host.url}  (health: ${host.url}/api/health; Ctrl-C to stop)`);
   if (config.mail.kind === 'outbox') {
@@ -74,7 +97,10 @@ async function main(): Promise<void> {
       logger.error('shutdown took too long; exiting');
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS).unref();
-    host.close().then(
+    (async () => {
+      await host.close();
+      await emulator?.close();
+    })().then(
       () => {
         logger.info('stopped');
         process.exit(0);

@@ -11,7 +11,16 @@ import type { Version, Versioned } from './versioned';
 export interface RowWrite<T> {
   readonly value: T;
   readonly version: Version | 'new';
+  /** The row as read, when replacing: what the publish step compares to say what changed. */
+  readonly previous?: T;
 }
+
+/** Something to tell the session's teachers that the rows alone do not say. */
+export type Announcement = {
+  readonly event: 'chainStalled';
+  readonly chainId: string;
+  readonly reason: 'idle' | 'holder_offline';
+};
 
 export interface SessionChanges {
   readonly sessionId: string;
@@ -21,6 +30,8 @@ export interface SessionChanges {
   readonly events?: readonly AuditEvent[];
   /** The first answer to a scan attempt, kept so a retry gets it again. */
   readonly scanAnswer?: { readonly studentId: string; readonly scanId: string; readonly answer: ScanRecord };
+  /** Published after the commit; never stored. */
+  readonly announce?: readonly Announcement[];
 }
 
 /** What a commit wrote, at its new versions. */
@@ -31,6 +42,10 @@ export interface Committed {
 }
 
 /** The write of a row as read (to be replaced if unchanged). */
-export const replace = <T>(row: Versioned<unknown>, value: T): RowWrite<T> => ({ value, version: row.version });
+export const replace = <T>(row: Versioned<T>, value: T): RowWrite<T> => ({
+  value,
+  version: row.version,
+  previous: row.value,
+});
 /** The write of a row that must not exist yet. */
 export const create = <T>(value: T): RowWrite<T> => ({ value, version: 'new' });

@@ -22,6 +22,7 @@ import type { SessionScheduleRepository } from '../repositories/session-schedule
 import type { SessionRepository } from '../repositories/session.repository';
 import type { Versioned } from '../repositories/versioned';
 import { cacheKeys, type Cache } from '../utils/cache';
+import { buildAttendance } from './attendance-list';
 import type { AuditLog } from './audit-log';
 import type { Caller } from './auth.service';
 import type { ChainService } from './chain.service';
@@ -117,7 +118,7 @@ export class AttendanceService {
     const { access, cache } = this.deps;
     const { session } = await access.access(caller, sessionId, 'session:write');
     return cache.remember(cacheKeys.attendance(sessionId), cache.attendanceTtlMs(Date.parse(session.endAt)), () =>
-      this.buildAttendance(session),
+      buildAttendance(this.deps.repository, session),
     );
   }
 
@@ -151,7 +152,7 @@ export class AttendanceService {
   /** The export rows (one per student), in email order. @throws NotFoundError */
   async exportRows(caller: Caller, sessionId: string): Promise<{ session: SessionRecord; rows: ExportRow[] }> {
     const { session } = await this.deps.access.access(caller, sessionId, 'session:write');
-    const { rows } = await this.buildAttendance(session);
+    const { rows } = await buildAttendance(this.deps.repository, session);
     const startMs = Math.max(Date.parse(session.startAt), Date.parse(session.startedAt ?? session.startAt));
     return {
       session,
@@ -197,25 +198,6 @@ export class AttendanceService {
       await schedule.forgetEnded(sessionId);
     }
     return removed;
-  }
-
-  private async buildAttendance(session: SessionRecord): Promise<AttendanceResponse> {
-    const { repository } = this.deps;
-    const [rows, roster] = await Promise.all([
-      repository.listAttendance(session.id),
-      repository.listRoster(session.id),
-    ]);
-    const byId = new Map<string, AttendanceRecord>(rows.map((row) => [row.value.studentId, row.value]));
-    for (const entry of roster) if (!byId.has(entry.studentId)) byId.set(entry.studentId, rosterOnly(entry));
-    const presented = [...byId.values()]
-      .map((row) => presentAttendanceRow(row, session))
-      .sort((a, b) => a.email.localeCompare(b.email));
-    const counts = { present: 0, late: 0, early_leave: 0, left_early: 0, absent: 0, unverified: 0 };
-    for (const row of presented) {
-      counts[row.final]++;
-      if (row.joined && row.entry === null) counts.unverified++;
-    }
-    return { counts, rows: presented };
   }
 
   private async rosterOnlyRow(sessionId: string, studentId: string): Promise<AttendanceRecord | undefined> {

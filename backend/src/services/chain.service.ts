@@ -4,24 +4,24 @@
  * scan flow in one write with its audit event. Moves themselves are domain/chain-moves.
  */
 import type { Chain, ChainPhase, ChainQr, Hold } from '@qrca/contract';
-import { hkdfSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { ChainConfig } from '../config';
 import { closeChain, passChain, type Pass } from '../domain/chain-moves';
 import { canHold } from '../domain/eligibility';
 import { chainOpening, isOpen } from '../domain/phases';
 import type { AttendanceRecord, ChainRecord, SessionRecord } from '../domain/records';
-import { checkChainCode, holdSecret } from '../domain/rotating-code';
+import { checkChainCode } from '../domain/rotating-code';
 import { autoChainCount, pickRandom } from '../domain/seeding';
 import { AppError, NotFoundError } from '../middleware/errors';
 import type { Clock } from '../ports/clock';
 import { StoreConflictError } from '../ports/table-store';
-import { presentHold } from '../presenters/attendance.presenter';
 import { presentChain } from '../presenters/chain.presenter';
 import { create, replace, type RowWrite } from '../repositories/session-changes';
 import type { SessionRepository } from '../repositories/session.repository';
 import type { Versioned } from '../repositories/versioned';
 import { CACHE_TTL, cacheKeys, type Cache } from '../utils/cache';
 import type { AuditLog } from './audit-log';
+import type { HoldKeys } from './hold-keys';
 import type { Caller } from './auth.service';
 import type { PresenceService } from './presence.service';
 import { retryOnConflict } from './retry-on-conflict';
@@ -38,8 +38,7 @@ export interface ChainDependencies {
   readonly clock: Clock;
   readonly random: () => number;
   readonly config: ChainConfig;
-  /** Server secret the hold secrets are derived from (JWT_SECRET). */
-  readonly secret: string;
+  readonly holds: HoldKeys;
 }
 
 /** A decided hand-off: the rows it writes, and the chain as it will be. */
@@ -84,16 +83,11 @@ export function passWrites(
 }
 
 export class ChainService {
-  private readonly holdKey: Buffer;
-
-  constructor(private readonly deps: ChainDependencies) {
-    this.holdKey = Buffer.from(hkdfSync('sha256', deps.secret, 'qrca', 'hold secrets v1', 32));
-  }
+  constructor(private readonly deps: ChainDependencies) {}
 
   /** The hold a holder's phone needs (the secret derives from the chain's nonce with the server key). */
   holdFor(sessionId: string, chain: ChainRecord): Hold {
-    const secret = holdSecret(this.holdKey, sessionId, chain.chainId, chain.seq, chain.nonce);
-    return presentHold(chain, secret, this.deps.config.rotationSeconds);
+    return this.deps.holds.holdFor(sessionId, chain);
   }
 
   /**
@@ -271,7 +265,7 @@ export class ChainService {
     if (qr.seq > current.seq) throw new AppError('INVALID_QR', 'That code is not valid.');
     if (qr.seq < current.seq) throw batonTaken();
     const check = checkChainCode({
-      secret: holdSecret(this.holdKey, session.id, current.chainId, current.seq, current.nonce),
+      secret: this.deps.holds.secretOf(session.id, current),
       sessionId: session.id,
       chainId: qr.chainId,
       seq: qr.seq,

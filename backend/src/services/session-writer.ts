@@ -1,7 +1,7 @@
 /**
  * The one commit point for changes to a session, and the publish step after it. Flows decide (reads only) and
  * hand their changes here: they are written at once, then published — cached chains updated to the versions
- * just written, the session's cached record and attendance list dropped. Real-time deltas join this step.
+ * just written, the session's cached record and attendance list dropped, real-time deltas queued.
  */
 import { NotFoundError } from '../middleware/errors';
 import type { AttendanceRecord, RosterRecord, SessionRecord } from '../domain/records';
@@ -10,10 +10,21 @@ import type { SessionRepository } from '../repositories/session.repository';
 import { CACHE_TTL, cacheKeys, type Cache } from '../utils/cache';
 import { retryOnConflict } from './retry-on-conflict';
 
+/** The real-time side of the publish step (SignalRService); never throws. */
+export interface DeltaPublisher {
+  /** Deltas for committed changes. */
+  publish(sessionId: string, changes: SessionChanges, committed: Committed): Promise<void>;
+  /** The counts may have changed in ways rows do not show one by one (a roster replaced). */
+  countsChanged(sessionId: string): void;
+}
+
+const silent: DeltaPublisher = { publish: async () => {}, countsChanged: () => {} };
+
 export class SessionWriter {
   constructor(
     private readonly repository: SessionRepository,
     private readonly cache: Cache,
+    private readonly deltas: DeltaPublisher = silent,
   ) {}
 
   /**
@@ -23,6 +34,7 @@ export class SessionWriter {
   async commit(changes: SessionChanges): Promise<Committed> {
     const committed = await this.repository.commit(changes);
     await this.publish(changes.sessionId, committed);
+    await this.deltas.publish(changes.sessionId, changes, committed);
     return committed;
   }
 
@@ -56,6 +68,7 @@ export class SessionWriter {
   async replaceRoster(sessionId: string, entries: readonly RosterRecord[]): Promise<void> {
     await this.repository.replaceRoster(sessionId, entries);
     await this.cache.invalidate(cacheKeys.attendance(sessionId));
+    this.deltas.countsChanged(sessionId);
   }
 
   /** After a commit: what readers cache of the session must show it. */

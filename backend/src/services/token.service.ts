@@ -11,18 +11,22 @@ import {
   type ProjectorQr,
 } from '@qrca/contract';
 import { hkdfSync } from 'node:crypto';
-import { isOpen } from '../domain/phases';
+import { isOpen, openProjectorKinds } from '../domain/phases';
 import { matchProjectorCode, projectorCodes, projectorSecret } from '../domain/projector-code';
 import type { SessionRecord } from '../domain/records';
 import { AppError } from '../middleware/errors';
 import type { Clock } from '../ports/clock';
 import type { Caller } from './auth.service';
+import type { SessionScheduleRepository } from '../repositories/session-schedule.repository';
 import type { SessionAccess } from './session-access';
 import type { SessionWriter } from './session-writer';
+import type { SignalRService } from './signalr.service';
 
 export interface TokenDependencies {
   readonly access: SessionAccess;
   readonly writer: SessionWriter;
+  readonly schedule: SessionScheduleRepository;
+  readonly signalr: SignalRService;
   readonly clock: Clock;
   /** Server secret the per-session projector secrets derive from (JWT_SECRET). */
   readonly secret: string;
@@ -42,7 +46,7 @@ export class TokenService {
    * @throws NotFoundError; AppError WRONG_PHASE when the kind is not open now.
    */
   async currentCode(caller: Caller, sessionId: string, kind: ProjectorKind): Promise<ProjectorCode> {
-    const { access, writer, clock, rotationSeconds } = this.deps;
+    const { access, writer, clock } = this.deps;
     const { session } = await access.access(caller, sessionId, 'session:write');
     const now = clock.now();
     if (!isOpen(session, kind, now)) {
@@ -50,11 +54,35 @@ export class TokenService {
     }
     if (kind === 'exit' && !session.exitRun)
       await writer.updateSession(sessionId, (current) => (current.exitRun ? current : { ...current, exitRun: true }));
-    const step = stepAt(now, rotationSeconds);
-    const { code, typed } = projectorCodes(this.secretOf(session), sessionId, kind, step);
+    return this.codeAt(session, kind, now);
+  }
+
+  /**
+   * The session clock's push (a timer on the rotation step): every running session's open projector codes go
+   * to its display. Returns how many codes went out. A session's failure is logged by the caller's timer.
+   */
+  async pushRotatingCodes(): Promise<number> {
+    const { access, schedule, signalr, clock } = this.deps;
+    const now = clock.now();
+    let sent = 0;
+    for (const sessionId of await schedule.activeSessions()) {
+      const session = await access.findSession(sessionId);
+      if (!session) continue;
+      const codes = openProjectorKinds(session, now).map((kind) => this.codeAt(session, kind, now));
+      signalr.sendCodes(sessionId, codes);
+      sent += codes.length;
+    }
+    return sent;
+  }
+
+  /** The code of `kind` for the step of `nowMs`: QR payload and typed code, valid to `expiresAt` (+ one step). */
+  private codeAt(session: SessionRecord, kind: ProjectorKind, nowMs: number): ProjectorCode {
+    const { rotationSeconds } = this.deps;
+    const step = stepAt(nowMs, rotationSeconds);
+    const { code, typed } = projectorCodes(this.secretOf(session), session.id, kind, step);
     return {
       kind,
-      payload: formatProjectorQr({ sessionId, projectorKind: kind, step, code }),
+      payload: formatProjectorQr({ sessionId: session.id, projectorKind: kind, step, code }),
       typed,
       step,
       expiresAt: new Date((step + 1) * rotationSeconds * 1000).toISOString(),

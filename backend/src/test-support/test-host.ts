@@ -14,6 +14,8 @@ import { installFunctionsCoreShim } from '../local/functions-core-shim';
 import type * as HostModule from '../local/host';
 import type { Clock } from '../ports/clock';
 import type { TableStore } from '../ports/table-store';
+import type { DeliveryObserver } from '../services/realtime-delivery';
+import { startSignalREmulator } from '@qrca/signalr-emulator';
 import { createLogger } from '../utils/logger';
 
 const registry = installFunctionsCoreShim();
@@ -21,6 +23,8 @@ const registry = installFunctionsCoreShim();
 export interface TestHost {
   readonly url: string;
   readonly services: Services;
+  /** The embedded SignalR emulator, with `realtime: true`. */
+  readonly realtime?: TestRealtime;
   readonly dataDir: string;
   /** Every log line written so far, as text (JSON lines). */
   logs(): string;
@@ -44,6 +48,40 @@ export interface TestHostOptions {
   readonly sharedCache?: string;
   /** Wraps the store the services use (e.g. a FaultInjectingStore). */
   readonly wrapStore?: (store: TableStore) => TableStore;
+  /**
+   * Real time as `npm start` runs it: a SignalR emulator on a free port (its memberships kept in the data
+   * directory), reached by clients through the host's `/client/`.
+   */
+  readonly realtime?: boolean;
+  /** Sees every real-time message the host hands to SignalR. */
+  readonly observeRealtime?: DeliveryObserver;
+}
+
+/** The emulator behind a test host, which a test may stop and start again (same port, key and memberships). */
+export interface TestRealtime {
+  readonly endpoint: string;
+  stop(): Promise<void>;
+  restart(): Promise<void>;
+}
+
+async function startRealtime(dataDir: string): Promise<TestRealtime & { connectionString: string }> {
+  const dataFile = join(dataDir, 'signalr-memberships.json');
+  let emulator = await startSignalREmulator({ port: 0, dataFile });
+  const { port, accessKey, endpoint, connectionString } = emulator;
+  let running = true;
+  return {
+    endpoint,
+    connectionString,
+    async stop() {
+      if (running) await emulator.close();
+      running = false;
+    },
+    async restart() {
+      if (running) await emulator.close();
+      emulator = await startSignalREmulator({ port, accessKey, dataFile });
+      running = true;
+    },
+  };
 }
 
 /** Starts a host on a free port. Close it (it removes its temp dir unless `dataDir` was given). */
@@ -55,7 +93,14 @@ export async function startTestHost(env: NodeJS.ProcessEnv = {}, options: TestHo
   // test shares one on purpose (several instances of one deployment).
   const space = options.sharedCache ?? `test-${randomUUID()}`;
   const cacheSpace = env.REDIS_URL && env.REDIS_KEY_PREFIX === undefined ? { REDIS_KEY_PREFIX: `${space}:` } : {};
-  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: options.logLevel ?? 'info', ...cacheSpace, ...env });
+  const realtime = options.realtime ? await startRealtime(dataDir) : undefined;
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    LOG_LEVEL: options.logLevel ?? 'info',
+    ...cacheSpace,
+    ...(realtime ? { SignalRConnectionString: `${realtime.connectionString}ClientEndpoint=same-origin;` } : {}),
+    ...env,
+  });
   let logs = '';
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -69,6 +114,7 @@ export async function startTestHost(env: NodeJS.ProcessEnv = {}, options: TestHo
   const runtime = new ServiceRuntime(config, logger, {
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.wrapStore ? { wrapStore: options.wrapStore } : {}),
+    ...(options.observeRealtime ? { observeRealtime: options.observeRealtime } : {}),
   });
   registerFunctions(runtime);
   const services = await runtime.get();
@@ -79,15 +125,18 @@ export async function startTestHost(env: NodeJS.ProcessEnv = {}, options: TestHo
     webRoot: options.webRoot,
     shutdownGraceMs: 500,
     timers: options.timers ?? false,
+    ...(realtime ? { realtimeTarget: realtime.endpoint } : {}),
   });
   return {
     url: host.url,
     services,
+    ...(realtime ? { realtime } : {}),
     dataDir,
     logs: () => logs,
     fetch: (path, init) => fetch(`${host.url}${path}`, init),
     async close() {
       await host.close();
+      await realtime?.stop();
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
