@@ -10,7 +10,7 @@ import type { ChainRecord, SessionRecord } from '../domain/records';
 import { pickRandom } from '../domain/seeding';
 import type { Clock } from '../ports/clock';
 import { StoreConflictError } from '../ports/table-store';
-import { replace } from '../repositories/session-changes';
+import { replace, type Announcement } from '../repositories/session-changes';
 import type { SessionRepository } from '../repositories/session.repository';
 import type { Versioned } from '../repositories/versioned';
 import type { ChainConfig } from '../config';
@@ -42,13 +42,18 @@ export class ChainSweeper {
       const idle = now - Date.parse(chain.value.lastHandoffAt) >= config.stallSeconds * 1000;
       const offline = !(await presence.isOnline(session.id, chain.value.holderId));
       if (!phaseOver && !idle && !offline) continue;
+      // Teachers hear of a stall (with its reason) whatever the sweep then does with the chain.
+      const stall: Announcement[] = [
+        { event: 'chainStalled', chainId: chain.value.chainId, reason: offline ? 'holder_offline' : 'idle' },
+      ];
       try {
         if (phaseOver) await this.closeBySystem(session.id, chain, now, 'phase_over');
-        else if (config.autoReseed) await this.reseed(session.id, chain, now);
+        else if (config.autoReseed) await this.reseed(session.id, chain, now, stall);
         else if (chain.value.state === 'active') {
           await writer.commit({
             sessionId: session.id,
             chains: [replace(chain, { ...chain.value, state: 'stalled' })],
+            announce: stall,
           });
         }
       } catch (error) {
@@ -70,7 +75,12 @@ export class ChainSweeper {
   }
 
   /** Passes a stalled chain to a random eligible online student, or closes it when there is none. */
-  private async reseed(sessionId: string, chain: Versioned<ChainRecord>, now: number): Promise<void> {
+  private async reseed(
+    sessionId: string,
+    chain: Versioned<ChainRecord>,
+    now: number,
+    announce: readonly Announcement[],
+  ): Promise<void> {
     const { repository, writer, presence, audit, random } = this.deps;
     const { phase, holderId } = chain.value;
     const rows = await repository.listAttendance(sessionId);
@@ -87,7 +97,7 @@ export class ChainSweeper {
       random,
     );
     if (!next) {
-      await this.closeBySystem(sessionId, chain, now, 'no_candidates');
+      await this.closeBySystem(sessionId, chain, now, 'no_candidates', announce);
       return;
     }
     const previous = rows.find((row) => row.value.studentId === holderId);
@@ -105,11 +115,18 @@ export class ChainSweeper {
           targetId: next.value.studentId,
         }),
       ],
+      announce,
     });
   }
 
   /** Closes a chain without verifying its holder (who keeps awaiting verification). */
-  private async closeBySystem(sessionId: string, chain: Versioned<ChainRecord>, now: number, why: string) {
+  private async closeBySystem(
+    sessionId: string,
+    chain: Versioned<ChainRecord>,
+    now: number,
+    why: string,
+    announce: readonly Announcement[] = [],
+  ) {
     const { repository, writer, audit } = this.deps;
     const holder = await repository.getAttendance(sessionId, chain.value.holderId);
     const close = closeChain(chain.value, holder?.value, 'system', now);
@@ -123,6 +140,7 @@ export class ChainSweeper {
           targetId: chain.value.holderId,
         }),
       ],
+      announce,
     });
   }
 }

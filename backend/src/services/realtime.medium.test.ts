@@ -11,6 +11,7 @@ import {
   buildSession,
   CLASS_ROLES,
   createSession,
+  heartbeatAll,
   holderQr,
   joinAll,
   me,
@@ -19,6 +20,7 @@ import {
   signInStudents,
   type Person,
 } from '../test-support/classroom';
+import { FakeClock } from '../test-support/fake-clock';
 import { startTestHost, type TestHost } from '../test-support/test-host';
 
 interface Received {
@@ -240,5 +242,62 @@ describe('real time through our API and the embedded emulator', () => {
     expect([...kinds].sort()).toEqual(
       expect.arrayContaining(['attendanceChanged', 'chainChanged', 'countsChanged', 'holdAssigned', 'codeRotated']),
     );
+  });
+});
+
+describe('real time on a fake clock, and without it', () => {
+  it('tells teachers of a stall, with its reason, when the sweep passes the chain on', async () => {
+    const clock = new FakeClock(Date.now());
+    const host = await startTestHost(CLASS_ROLES, { logLevel: 'silent', realtime: true, clock });
+    try {
+      const { teacher, students, session } = await classOf(host, 2, 350);
+      const chain = await startChain(host, teacher, session);
+      const dashboard = await connect(host, teacher, session.id);
+      clock.advance(65_000); // no hand-off for 65 s, and nobody sent a heartbeat
+      await heartbeatAll(
+        host,
+        session,
+        students.filter((s) => s.id !== chain.holderId),
+      );
+      await host.services.lifecycle.tick();
+      const stalled = await dashboard.next((r) => r.event === 'chainStalled');
+      expect(stalled.payload).toMatchObject({
+        sessionId: session.id,
+        reason: 'holder_offline',
+        chain: { chainId: chain.chainId, holderId: chain.holderId, state: 'stalled' },
+      });
+      const passed = await dashboard.next(
+        (r) => r.event === 'chainChanged' && (r.payload.chain as { seq: number }).seq === 2,
+      );
+      expect((passed.payload.chain as { holderId: string }).holderId).not.toBe(chain.holderId);
+    } finally {
+      await host.close();
+    }
+  });
+
+  it('a realtime outage degrades health but never fails a scan; it comes back by itself', async () => {
+    const host = await startTestHost(CLASS_ROLES, { logLevel: 'silent', realtime: true });
+    try {
+      const { teacher, students, session } = await classOf(host, 3, 360);
+      const chain = await startChain(host, teacher, session);
+      const holder = students.find((s) => s.id === chain.holderId) as Person;
+      const scanner = students.find((s) => s !== holder) as Person;
+      await host.realtime?.stop();
+      const health = await host.fetch('/api/health');
+      expect(health.status).toBe(503);
+      expect(await health.json()).toMatchObject({ status: 'degraded', checks: { realtime: { ok: false } } });
+      const { hold } = await me(host, session, holder);
+      if (!hold) throw new Error('no hold');
+      const answer = await scan(host, session, scanner, await holderQr(session, hold, Date.now()));
+      expect(answer.status).toBe(200);
+      const refused = await api(host, teacher, 'POST', `negotiate?sessionId=${session.id}`);
+      expect(refused.status).toBe(503);
+      await host.realtime?.restart();
+      expect((await host.fetch('/api/health')).status).toBe(200);
+      const dashboard = await connect(host, teacher, session.id);
+      expect(dashboard.connection.state).toBe('Connected');
+    } finally {
+      await host.close();
+    }
   });
 });
