@@ -30,8 +30,16 @@ import type { DeltaPublisher } from './session-writer';
 /** Client tokens live one hour (then the client negotiates again); group memberships a little longer. */
 export const CONNECTION_TTL_SECONDS = 3_600;
 const MEMBERSHIP_TTL_SECONDS = CONNECTION_TTL_SECONDS + 600;
-/** Counts go out at once for a change, then at most every 250 ms per session while changes keep coming. */
+/**
+ * Counts go out at once for a change, then at most every 250 ms per session to teachers while changes keep
+ * coming, and at most once a second to the display (a projector shows them; it may be on many screens).
+ */
 const COUNTS_INTERVAL_MS = 250;
+const DISPLAY_COUNTS_INTERVAL_MS = 1_000;
+
+/** The SignalR user a connection is for: a display connection is its teacher's, under a name of its own. */
+export const realtimeUser = (userId: string, view: NegotiateView): string =>
+  view === 'display' ? `${userId}~display` : userId;
 
 export interface SignalRDependencies {
   readonly realtime: Realtime;
@@ -46,14 +54,22 @@ export interface SignalRDependencies {
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 export class SignalRService implements DeltaPublisher {
-  /** Per session: the counts timer, and whether a change came in since the last counts went out. */
-  private readonly counting = new Map<string, { timer: NodeJS.Timeout; dirty: boolean }>();
+  /**
+   * Per session: the counts timer, whether a change came in since the last counts went out, and when the
+   * display last got them (and whether it still lacks the latest).
+   */
+  private readonly counting = new Map<
+    string,
+    { timer: NodeJS.Timeout; dirty: boolean; displayAt: number; displayBehind: boolean }
+  >();
 
   constructor(private readonly deps: SignalRDependencies) {}
 
   /**
    * A connection to the session's real time for the caller: teachers as `dashboard` (default) or `display`
-   * (the projector), joined students as `student`. Puts the caller in the matching group only.
+   * (the projector), joined students as `student`. Puts the connection's user in the matching group only; a
+   * display connects as a user of its own (`<id>~display`), so it never gets the dashboard's events however
+   * many screens show it.
    * @throws NotFoundError, ForbiddenError (no access for that view); DependencyUnavailableError without a
    * realtime service (clients poll then).
    */
@@ -72,8 +88,9 @@ export class SignalRService implements DeltaPublisher {
         : chosen === 'display'
           ? realtimeGroups.display(sessionId)
           : realtimeGroups.teachers(sessionId);
-    const connection = await realtime.clientConnection(caller.id, CONNECTION_TTL_SECONDS, origin);
-    await realtime.addUserToGroup(group, caller.id, MEMBERSHIP_TTL_SECONDS);
+    const user = realtimeUser(caller.id, chosen);
+    const connection = await realtime.clientConnection(user, CONNECTION_TTL_SECONDS, origin);
+    await realtime.addUserToGroup(group, user, MEMBERSHIP_TTL_SECONDS);
     return connection;
   }
 
@@ -177,7 +194,7 @@ export class SignalRService implements DeltaPublisher {
     return presentChain(chain, name ?? null);
   }
 
-  /** Counts to teachers and display now, then again at most every 250 ms while changes keep coming. */
+  /** Counts now, then again while changes keep coming (see {@link COUNTS_INTERVAL_MS}). */
   private countsSoon(sessionId: string): void {
     const current = this.counting.get(sessionId);
     if (current) {
@@ -186,17 +203,25 @@ export class SignalRService implements DeltaPublisher {
     }
     const tick = () => {
       const state = this.counting.get(sessionId);
-      if (state?.dirty) {
+      if (!state) return;
+      if (state.dirty || state.displayBehind) {
+        const display = !state.dirty || Date.now() - state.displayAt >= DISPLAY_COUNTS_INTERVAL_MS;
+        const teachers = state.dirty;
         state.dirty = false;
         state.timer = setTimeout(tick, COUNTS_INTERVAL_MS).unref();
-        void this.sendCounts(sessionId);
+        if (display) {
+          state.displayAt = Date.now();
+          state.displayBehind = false;
+        } else state.displayBehind = true;
+        void this.sendCounts(sessionId, { teachers, display });
       } else this.counting.delete(sessionId);
     };
-    this.counting.set(sessionId, { timer: setTimeout(tick, COUNTS_INTERVAL_MS).unref(), dirty: false });
-    void this.sendCounts(sessionId);
+    const timer = setTimeout(tick, COUNTS_INTERVAL_MS).unref();
+    this.counting.set(sessionId, { timer, dirty: false, displayAt: Date.now(), displayBehind: false });
+    void this.sendCounts(sessionId, { teachers: true, display: true });
   }
 
-  private async sendCounts(sessionId: string): Promise<void> {
+  private async sendCounts(sessionId: string, to: { teachers: boolean; display: boolean }): Promise<void> {
     const { access, repository, cache, delivery, logger } = this.deps;
     try {
       const session = await access.findSession(sessionId);
@@ -206,8 +231,12 @@ export class SignalRService implements DeltaPublisher {
         cache.attendanceTtlMs(Date.parse(session.endAt)),
         () => buildAttendance(repository, session),
       );
-      delivery.enqueue({ group: realtimeGroups.teachers(sessionId) }, 'countsChanged', { sessionId, counts });
-      delivery.enqueue({ group: realtimeGroups.display(sessionId) }, 'countsChanged', { sessionId, counts });
+      if (to.teachers) {
+        delivery.enqueue({ group: realtimeGroups.teachers(sessionId) }, 'countsChanged', { sessionId, counts });
+      }
+      if (to.display) {
+        delivery.enqueue({ group: realtimeGroups.display(sessionId) }, 'countsChanged', { sessionId, counts });
+      }
     } catch (error) {
       logger.warn({ err: error, sessionId }, 'realtime: counts not published');
     }
