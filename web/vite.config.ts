@@ -1,13 +1,64 @@
-// Vite build of the web app; the contract package is compiled from source. `npm run dev -w web` proxies /api to the local host.
+// Vite build of the web app; the contract package is compiled from source. `npm run dev -w web` proxies /api to the
+// local host. The build also writes `sw.js`: a service worker that keeps the app shell (this build's files) for
+// offline starts and never touches API or real-time traffic.
 import react from '@vitejs/plugin-react';
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
+
+/** Files of `public/` that belong to the shell. */
+const PUBLIC_SHELL = ['/manifest.webmanifest', '/favicon.svg', '/icon.svg', '/icon-192.png', '/icon-512.png'];
+
+/** The service worker's source: precache `shell` under a versioned cache; navigations fall back to the shell. */
+function serviceWorker(version: string, shell: readonly string[]): string {
+  return `// Generated at build time by web/vite.config.ts: the app shell only, never API answers.
+const CACHE = 'qrca-shell-${version}';
+const SHELL = ${JSON.stringify(shell)};
+self.addEventListener('install', (event) => {
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+});
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    caches.keys()
+      .then((keys) => Promise.all(keys.filter((key) => key.startsWith('qrca-shell-') && key !== CACHE).map((key) => caches.delete(key))))
+      .then(() => self.clients.claim()),
+  );
+});
+self.addEventListener('fetch', (event) => {
+  const url = new URL(event.request.url);
+  if (event.request.method !== 'GET' || url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith('/api/') || url.pathname === '/api' || url.pathname.startsWith('/client')) return;
+  if (event.request.mode === 'navigate') {
+    event.respondWith(fetch(event.request).catch(() => caches.match('/index.html')));
+    return;
+  }
+  if (SHELL.includes(url.pathname)) {
+    event.respondWith(caches.match(url.pathname).then((hit) => hit ?? fetch(event.request)));
+  }
+});
+`;
+}
+
+function appShellServiceWorker(): Plugin {
+  return {
+    name: 'qrca-app-shell-service-worker',
+    apply: 'build',
+    generateBundle(_options, bundle) {
+      const built = Object.keys(bundle)
+        .filter((file) => !file.endsWith('.map'))
+        .map((file) => `/${file}`);
+      const shell = [...new Set(['/index.html', ...PUBLIC_SHELL, ...built])].sort();
+      const version = createHash('sha256').update(shell.join('\n')).digest('hex').slice(0, 12);
+      this.emitFile({ type: 'asset', fileName: 'sw.js', source: serviceWorker(version, shell) });
+    },
+  };
+}
 
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), appShellServiceWorker()],
   resolve: {
     alias: { '@qrca/contract': fileURLToPath(new URL('../contract/src/index.ts', import.meta.url)) },
   },
-  server: { proxy: { '/api': 'http://127.0.0.1:7071' } },
+  server: { proxy: { '/api': 'http://127.0.0.1:7071', '/client': { target: 'http://127.0.0.1:7071', ws: true } } },
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: true },
 });

@@ -6,3 +6,4 @@ export * from './realtime';
 export * from './routes';
 export * from './sessions';
 export * from './wire';
+export * from './wire-vectors';

@@ -1,4 +1,4 @@
-import { chainCode, chainCodeMessage } from '@qrca/contract';
+import { chainCode, chainCodeMessage, chainVectors, parseQr } from '@qrca/contract';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chainCodeFor, checkChainCode, holdSecret } from './rotating-code';
@@ -122,5 +122,28 @@ describe('checkChainCode', () => {
     expect(check({ code: chainCodeFor(secret, 'S2', 'c1', 3, STEP) })).toBe('invalid');
     expect(check({ code: chainCodeFor(secret, 'S1', 'c1', 3, STEP - 1) })).toBe('invalid');
     expect(check({ code: chainCodeFor(new Uint8Array(32).fill(0x02), 'S1', 'c1', 3, STEP) })).toBe('invalid');
+  });
+});
+
+describe('the shared wire vectors (contract/src/wire-vectors.ts)', () => {
+  it('are what the server derives, and its check accepts them at their time', () => {
+    for (const v of chainVectors) {
+      const qr = parseQr(v.payload);
+      if (qr?.kind !== 'chain') throw new Error(`not a chain payload: ${v.payload}`);
+      const secret = Buffer.from(v.secret, 'base64url');
+      expect(chainCodeFor(secret, v.sessionId, v.chainId, v.seq, qr.step)).toBe(qr.code);
+      const check = checkChainCode({
+        secret,
+        sessionId: v.sessionId,
+        chainId: v.chainId,
+        seq: v.seq,
+        step: qr.step,
+        code: qr.code,
+        nowMs: v.unixMs,
+        rotationSeconds: v.rotationSeconds,
+        acceptPreviousSteps: 1,
+      });
+      expect(check, v.payload).toBe('ok');
+    }
   });
 });

@@ -1,0 +1,55 @@
+/**
+ * Test vectors of the chain QR wire format (API.md): what a holder's phone must show for a hold at a time.
+ * Computed once with the server's own derivation (backend/src/domain/rotating-code.ts); every client checks
+ * itself against them, and the backend checks them against its code check.
+ */
+export interface ChainVector {
+  readonly sessionId: string;
+  readonly chainId: string;
+  readonly seq: number;
+  /** The hold's 32 secret bytes, base64url without padding (as GET …/me returns it). */
+  readonly secret: string;
+  readonly rotationSeconds: number;
+  readonly unixMs: number;
+  readonly payload: string;
+}
+
+export const chainVectors: readonly ChainVector[] = [
+  {
+    sessionId: 'S3ss10n-Id_0001',
+    chainId: 'cAbC123',
+    seq: 1,
+    secret: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+    rotationSeconds: 5,
+    unixMs: 1_790_000_000_000,
+    payload: 'QRCA1.C.S3ss10n-Id_0001.cAbC123.1.358000000.LWOBYRVKUZ',
+  },
+  {
+    sessionId: 'hZb2kQ9xLmN4pR7s',
+    chainId: 'c_xY-9z',
+    seq: 17,
+    secret: 'ASNFZ4mrze8BI0VniavN7wEjRWeJq83vASNFZ4mrze8',
+    rotationSeconds: 5,
+    unixMs: 1_790_000_004_999,
+    payload: 'QRCA1.C.hZb2kQ9xLmN4pR7s.c_xY-9z.17.358000000.LOYBL5C7TC',
+  },
+  {
+    // One millisecond later: the next step, a new code.
+    sessionId: 'hZb2kQ9xLmN4pR7s',
+    chainId: 'c_xY-9z',
+    seq: 17,
+    secret: 'ASNFZ4mrze8BI0VniavN7wEjRWeJq83vASNFZ4mrze8',
+    rotationSeconds: 5,
+    unixMs: 1_790_000_005_000,
+    payload: 'QRCA1.C.hZb2kQ9xLmN4pR7s.c_xY-9z.17.358000001.KD3JCH5CZP',
+  },
+  {
+    sessionId: 'Q',
+    chainId: 'c0',
+    seq: 9_007_199_254_740_991,
+    secret: '__________________________________________8',
+    rotationSeconds: 10,
+    unixMs: 1_800_000_123_456,
+    payload: 'QRCA1.C.Q.c0.9007199254740991.180000012.5ENGRFYOQ5',
+  },
+];

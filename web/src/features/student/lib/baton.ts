@@ -1,0 +1,10 @@
+/** What a holder's phone shows: the chain payload for its hold at a moment (API.md wire format). */
+import { chainQrAt, type Hold } from '@qrca/contract';
+
+export function batonPayload(
+  sessionId: string,
+  hold: Pick<Hold, 'chainId' | 'seq' | 'secret' | 'rotationSeconds'>,
+  nowMs: number,
+): Promise<string> {
+  return chainQrAt(sessionId, hold, nowMs);
+}

@@ -1,0 +1,38 @@
+import { errorCodes, errorStatus } from '@qrca/contract';
+import { describe, expect, it } from 'vitest';
+import { ApiError, messageFor, toApiError } from './api-client';
+import { errorMessages } from './error-messages';
+
+describe('the API client maps every error of the catalogue', () => {
+  it.each(errorCodes)('%s: a typed error with a human message', (code) => {
+    const error = toApiError(errorStatus[code], {
+      error: { code, message: 'server words', correlationId: 'c-1', details: { reason: 'x' } },
+    });
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error.code).toBe(code);
+    expect(error.status).toBe(errorStatus[code]);
+    expect(error.details).toEqual({ reason: 'x' });
+    expect(error.message.length).toBeGreaterThan(10);
+    expect(error.message).not.toMatch(/[A-Z]{3,}_[A-Z]+/); // no raw codes shown to people
+  });
+
+  it('has a message for every code, and for being offline', () => {
+    expect(Object.keys(errorMessages).sort()).toEqual([...errorCodes, 'NETWORK'].sort());
+  });
+
+  it('falls back to the status when the body is not ours', () => {
+    expect(toApiError(404, '<html>').code).toBe('NOT_FOUND');
+    expect(toApiError(503, undefined).code).toBe('DEPENDENCY_UNAVAILABLE');
+    expect(toApiError(418, undefined).code).toBe('INTERNAL');
+  });
+
+  it('shows the server’s own sentence for refusals that explain themselves', () => {
+    expect(messageFor('NOT_ELIGIBLE', 'You are already verified.')).toBe('You are already verified.');
+    expect(messageFor('BATON_TAKEN', 'ignored')).toBe(errorMessages.BATON_TAKEN);
+  });
+
+  it('says which failures are worth retrying', () => {
+    expect(new ApiError('NETWORK', '', 0).transient).toBe(true);
+    expect(new ApiError('BATON_TAKEN', '', 409).transient).toBe(false);
+  });
+});
