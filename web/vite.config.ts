@@ -60,5 +60,6 @@ export default defineConfig({
     alias: { '@qrca/contract': fileURLToPath(new URL('../contract/src/index.ts', import.meta.url)) },
   },
   server: { proxy: { '/api': 'http://127.0.0.1:7071', '/client': { target: 'http://127.0.0.1:7071', ws: true } } },
-  build: { outDir: 'dist', emptyOutDir: true, sourcemap: true },
+  // The manifest (dist/.vite/, never served: a dot directory) lets `npm run bench:bundle` weigh each screen.
+  build: { outDir: 'dist', emptyOutDir: true, sourcemap: true, manifest: true },
 });

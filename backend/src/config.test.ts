@@ -1,8 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir, type NetworkInterfaceInfo } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { generate } from 'selfsigned';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, describeConfig, loadConfig } from './config';
+import type { Machine } from './local/lan-address';
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -23,9 +25,9 @@ const PRODUCTION = {
   TEACHER_EMAIL_DOMAINS: 'example.edu',
 };
 
-function issuesOf(env: NodeJS.ProcessEnv): { key: string; message: string }[] {
+function issuesOf(env: NodeJS.ProcessEnv, cwd = tempDir()): { key: string; message: string }[] {
   try {
-    loadConfig(env, tempDir());
+    loadConfig(env, cwd);
   } catch (error) {
     if (error instanceof ConfigError) return [...error.issues];
     throw error;
@@ -203,5 +205,158 @@ describe('loadConfig', () => {
     const config = loadConfig({ REDIS_URL: '', AzureWebJobsStorage: ' ', JWT_SECRET: SECRET }, tempDir());
     expect(config.cache.kind).toBe('memory');
     expect(config.store.kind).toBe('sqlite');
+  });
+});
+
+/** One network interface address as `os.networkInterfaces()` lists it. */
+function nic(address: string, internal = false): NetworkInterfaceInfo {
+  const common = { address, internal, netmask: '', mac: '00:00:00:00:00:00', cidr: null };
+  return address.includes(':') ? { ...common, family: 'IPv6', scopeid: 0 } : { ...common, family: 'IPv4' };
+}
+
+/** A machine with these interfaces, named `teacher-laptop`. */
+function machine(interfaces: Record<string, string[]>, name = 'teacher-laptop'): Machine {
+  return {
+    networkInterfaces: () =>
+      Object.fromEntries(
+        Object.entries(interfaces).map(([nicName, addresses]) => [nicName, addresses.map((a) => nic(a))]),
+      ),
+    hostname: () => name,
+  };
+}
+
+const LOOPBACK_ONLY: Record<string, string[]> = {};
+const noMachine: Machine = {
+  networkInterfaces: () => {
+    throw new Error('the network interfaces were not needed');
+  },
+  hostname: () => {
+    throw new Error('the hostname was not needed');
+  },
+};
+
+describe('loadConfig: HTTPS of the local host (classroom mode)', () => {
+  /** A certificate and key in `dir` (cert.pem, key.pem), and a second key that is not the certificate's. */
+  let pems: { cert: string; key: string; otherKey: string };
+  beforeAll(async () => {
+    const [one, two] = await Promise.all([
+      generate([{ name: 'commonName', value: 'localhost' }], { keyType: 'ec', algorithm: 'sha256' }),
+      generate([{ name: 'commonName', value: 'localhost' }], { keyType: 'ec', algorithm: 'sha256' }),
+    ]);
+    pems = { cert: one.cert, key: one.private, otherKey: two.private };
+  });
+
+  /** A directory holding cert.pem, key.pem and other-key.pem. */
+  function certificateDir(): string {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'certs'));
+    writeFileSync(join(dir, 'certs', 'cert.pem'), pems.cert);
+    writeFileSync(join(dir, 'certs', 'key.pem'), pems.key);
+    writeFileSync(join(dir, 'certs', 'other-key.pem'), pems.otherKey);
+    writeFileSync(join(dir, 'certs', 'garbage.pem'), 'not a certificate');
+    return dir;
+  }
+
+  it('stays plain HTTP on a loopback HOST, without asking the machine anything', () => {
+    for (const HOST of [undefined, '127.0.0.1', '::1', 'localhost']) {
+      const config = loadConfig({ JWT_SECRET: SECRET, ...(HOST ? { HOST } : {}) }, tempDir(), noMachine);
+      expect(config.tls).toEqual({ kind: 'off' });
+      expect(config.publicUrl).toBe('http://localhost:7071');
+    }
+    expect(describeConfig(loadConfig({ JWT_SECRET: SECRET }, tempDir(), noMachine))).toMatchObject({ tls: 'off' });
+  });
+
+  it('serves a self-signed certificate from DATA_DIR/tls on every interface, joined at the private LAN IPv4', () => {
+    const cwd = tempDir();
+    const laptop = machine({
+      lo: ['127.0.0.1', '::1'],
+      vpn0: ['203.0.113.9'],
+      wlan0: ['fd12::5', '192.168.1.23'],
+      eth1: ['10.0.0.4'],
+    });
+    const config = loadConfig({ JWT_SECRET: SECRET, HOST: '0.0.0.0', PORT: '8443' }, cwd, laptop);
+    expect(config.tls).toEqual({ kind: 'self-signed', dir: join(cwd, '.data', 'tls') });
+    expect(config.publicUrl).toBe('https://192.168.1.23:8443');
+    expect(describeConfig(config)).toMatchObject({ tls: 'self-signed', host: '0.0.0.0' });
+    expect(loadConfig({ JWT_SECRET: SECRET, HOST: '::' }, cwd, laptop).publicUrl).toBe('https://192.168.1.23:7071');
+  });
+
+  it('falls back to the first IPv4 address, then to the hostname (IPv6 only, or no network at all)', () => {
+    const env = { JWT_SECRET: SECRET, HOST: '0.0.0.0' };
+    const publicOnly = machine({ eth0: ['fe80::1', '203.0.113.9', '198.51.100.2'] });
+    expect(loadConfig(env, tempDir(), publicOnly).publicUrl).toBe('https://203.0.113.9:7071');
+    const ipv6Only = machine({ eth0: ['2001:db8::7', 'fe80::1'] }, 'lab-pc.example.edu');
+    expect(loadConfig(env, tempDir(), ipv6Only).publicUrl).toBe('https://lab-pc.example.edu:7071');
+    expect(loadConfig(env, tempDir(), machine(LOOPBACK_ONLY)).publicUrl).toBe('https://teacher-laptop:7071');
+  });
+
+  it('uses a specific non-loopback HOST itself as the join address', () => {
+    const env = { JWT_SECRET: SECRET };
+    expect(loadConfig({ ...env, HOST: '192.168.1.23' }, tempDir(), noMachine).publicUrl).toBe(
+      'https://192.168.1.23:7071',
+    );
+    expect(loadConfig({ ...env, HOST: 'fd12::5' }, tempDir(), noMachine).publicUrl).toBe('https://[fd12::5]:7071');
+  });
+
+  it('lets an explicit PUBLIC_URL win', () => {
+    const config = loadConfig(
+      { JWT_SECRET: SECRET, HOST: '0.0.0.0', PUBLIC_URL: 'https://attend.example.edu/' },
+      tempDir(),
+      noMachine,
+    );
+    expect(config.publicUrl).toBe('https://attend.example.edu');
+    expect(config.tls.kind).toBe('self-signed');
+  });
+
+  it('uses TLS_CERT and TLS_KEY (relative to the working directory) on any HOST', () => {
+    const cwd = certificateDir();
+    const files = { JWT_SECRET: SECRET, TLS_CERT: 'certs/cert.pem', TLS_KEY: join(cwd, 'certs', 'key.pem') };
+    const loopback = loadConfig(files, cwd, noMachine);
+    expect(loopback.tls).toEqual({
+      kind: 'files',
+      certFile: join(cwd, 'certs', 'cert.pem'),
+      keyFile: join(cwd, 'certs', 'key.pem'),
+    });
+    expect(loopback.publicUrl).toBe('https://localhost:7071');
+    const classroom = loadConfig({ ...files, HOST: '0.0.0.0' }, cwd, machine({ wlan0: ['192.168.1.23'] }));
+    expect(classroom.tls.kind).toBe('files');
+    expect(classroom.publicUrl).toBe('https://192.168.1.23:7071');
+  });
+
+  it('wants TLS_CERT and TLS_KEY together, naming the missing one', () => {
+    const cwd = certificateDir();
+    expect(issuesOf({ JWT_SECRET: SECRET, TLS_CERT: 'certs/cert.pem' }, cwd)).toEqual([
+      { key: 'TLS_KEY', message: expect.stringContaining('go together') },
+    ]);
+    expect(issuesOf({ JWT_SECRET: SECRET, TLS_KEY: 'certs/key.pem' }, cwd).map((i) => i.key)).toEqual(['TLS_CERT']);
+  });
+
+  it('refuses files that are missing, a directory, not PEM, or the key of another certificate', () => {
+    const cwd = certificateDir();
+    const missing = issuesOf({ JWT_SECRET: SECRET, TLS_CERT: 'nope/cert.pem', TLS_KEY: 'nope/key.pem' }, cwd);
+    expect(missing).toEqual([
+      { key: 'TLS_CERT', message: `no such file: ${join(cwd, 'nope', 'cert.pem')}` },
+      { key: 'TLS_KEY', message: `no such file: ${join(cwd, 'nope', 'key.pem')}` },
+    ]);
+    expect(issuesOf({ JWT_SECRET: SECRET, TLS_CERT: 'certs', TLS_KEY: 'certs/key.pem' }, cwd)).toEqual([
+      { key: 'TLS_CERT', message: `a directory, not a file: ${join(cwd, 'certs')}` },
+    ]);
+    expect(issuesOf({ JWT_SECRET: SECRET, TLS_CERT: 'certs/garbage.pem', TLS_KEY: 'certs/garbage.pem' }, cwd)).toEqual([
+      { key: 'TLS_CERT', message: expect.stringContaining('not a PEM certificate') },
+      { key: 'TLS_KEY', message: expect.stringContaining('not a PEM private key') },
+    ]);
+    expect(issuesOf({ JWT_SECRET: SECRET, TLS_CERT: 'certs/cert.pem', TLS_KEY: 'certs/other-key.pem' }, cwd)).toEqual([
+      { key: 'TLS_KEY', message: expect.stringContaining('not the private key of the certificate') },
+    ]);
+    // Reported with every other bad key at once.
+    const all = issuesOf({ PORT: 'x', TLS_CERT: 'nope.pem', TLS_KEY: 'certs/key.pem' }, cwd).map((i) => i.key);
+    expect(all.sort()).toEqual(['PORT', 'TLS_CERT']);
+  });
+
+  it('keeps production rules: PUBLIC_URL given and https; no self-signed certificate behind a front end', () => {
+    const config = loadConfig({ ...PRODUCTION, HOST: '0.0.0.0' }, tempDir(), noMachine);
+    expect(config.tls).toEqual({ kind: 'off' });
+    expect(config.publicUrl).toBe('https://attend.example.edu');
+    expect(issuesOf({ ...PRODUCTION, HOST: '0.0.0.0', PUBLIC_URL: '' }).map((i) => i.key)).toEqual(['PUBLIC_URL']);
   });
 });

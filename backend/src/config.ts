@@ -7,6 +7,8 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { isValidCidrOrIp } from './domain/network';
+import { isLoopbackHost, isWildcardHost, lanHost, SYSTEM_MACHINE, urlHost, type Machine } from './local/lan-address';
+import { readPemPair } from './local/tls-files';
 
 export type StoreConfig =
   { readonly kind: 'sqlite'; readonly file: string } | { readonly kind: 'tables'; readonly connectionString: string };
@@ -31,6 +33,17 @@ export type RealtimeConfig =
 
 export type MailConfig =
   { readonly kind: 'outbox' } | { readonly kind: 'smtp'; readonly url: string; readonly from: string };
+
+/**
+ * HTTPS of the local host (the Functions host on Azure ignores it: the platform terminates TLS). Phones need a
+ * secure context for the camera, WebCrypto and service workers; `localhost` is one already over plain HTTP.
+ */
+export type TlsConfig =
+  | { readonly kind: 'off' }
+  /** The user's own certificate and key (`TLS_CERT`, `TLS_KEY`), checked readable and matching at start-up. */
+  | { readonly kind: 'files'; readonly certFile: string; readonly keyFile: string }
+  /** Classroom mode: a self-signed certificate generated once into `dir` (`DATA_DIR/tls`) and reused. */
+  | { readonly kind: 'self-signed'; readonly dir: string };
 
 export interface AuthConfig {
   /** `local`: email codes and our session tokens; `swa`: trust Azure Static Web Apps' principal header. */
@@ -59,6 +72,8 @@ export interface AppConfig {
   readonly port: number;
   /** Interface the local host listens on (127.0.0.1 by default; 0.0.0.0 to let phones on the LAN in). */
   readonly host: string;
+  /** Whether the local host serves HTTPS, and with which certificate. */
+  readonly tls: TlsConfig;
   /** Absolute path of the directory for the embedded store, the dev secret and the dev outbox. */
   readonly dataDir: string;
   /** Origin users reach the app at, without a trailing slash (join links are built from it). */
@@ -148,6 +163,8 @@ const EnvSchema = z.object({
   HOST: z.union([z.ipv4(), z.ipv6(), z.literal('localhost')]).default('127.0.0.1'),
   DATA_DIR: z.string().min(1).default('./.data'),
   PUBLIC_URL: optional(z.url({ protocol: /^https?$/ })),
+  TLS_CERT: optional(z.string()),
+  TLS_KEY: optional(z.string()),
   JWT_SECRET: optional(z.string()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AzureWebJobsStorage: optional(
@@ -247,6 +264,50 @@ function secretIssues(env: Env): ConfigIssue[] {
   return issues;
 }
 
+/**
+ * The TLS certificate files: both or neither, each readable, a certificate and the private key that belongs to
+ * it. Relative paths are taken from `cwd`.
+ */
+function tlsFileIssues(env: Env, cwd: string): ConfigIssue[] {
+  if (!env.TLS_CERT && !env.TLS_KEY) return [];
+  if (!env.TLS_CERT || !env.TLS_KEY) {
+    return [
+      {
+        key: env.TLS_CERT ? 'TLS_KEY' : 'TLS_CERT',
+        message: 'TLS_CERT and TLS_KEY go together (PEM certificate and private key files)',
+      },
+    ];
+  }
+  const pair = readPemPair(resolve(cwd, env.TLS_CERT), resolve(cwd, env.TLS_KEY));
+  if (!('problems' in pair)) return [];
+  return pair.problems.map(({ file, message }) => ({ key: file === 'cert' ? 'TLS_CERT' : 'TLS_KEY', message }));
+}
+
+/**
+ * HTTPS for the local host: the user's files when given (on any HOST); otherwise, outside production, a
+ * self-signed certificate when HOST lets other machines in; plain HTTP on a loopback HOST. In production a
+ * non-loopback HOST without files stays plain HTTP: TLS is terminated in front (Azure, a reverse proxy).
+ */
+function tlsConfig(env: Env, cwd: string, dataDir: string): TlsConfig {
+  if (env.TLS_CERT && env.TLS_KEY) {
+    return { kind: 'files', certFile: resolve(cwd, env.TLS_CERT), keyFile: resolve(cwd, env.TLS_KEY) };
+  }
+  if (env.NODE_ENV !== 'production' && !isLoopbackHost(env.HOST))
+    return { kind: 'self-signed', dir: join(dataDir, 'tls') };
+  return { kind: 'off' };
+}
+
+/**
+ * The origin users reach when PUBLIC_URL is not given: `http://localhost:PORT` over plain HTTP; under HTTPS
+ * `https://localhost:PORT` on a loopback HOST, `https://HOST:PORT` on a specific address, and on every
+ * interface (0.0.0.0, ::) the machine's LAN address, so that join links work from phones in the room.
+ */
+function defaultPublicUrl(env: Env, tls: TlsConfig, machine: Machine): string {
+  if (tls.kind === 'off') return `http://localhost:${env.PORT}`;
+  const host = isLoopbackHost(env.HOST) ? 'localhost' : isWildcardHost(env.HOST) ? lanHost(machine) : env.HOST;
+  return `https://${urlHost(host)}:${env.PORT}`;
+}
+
 /** Reads the development JWT secret from `dataDir`, creating it (0600) on first use. */
 function developmentSecret(dataDir: string): string {
   const file = join(dataDir, JWT_SECRET_FILE);
@@ -265,10 +326,15 @@ function developmentSecret(dataDir: string): string {
 
 /**
  * Parses and validates the environment. In development a missing JWT secret is generated once and kept in
- * `DATA_DIR`; in production it must be given.
+ * `DATA_DIR`; in production it must be given. `machine` (network interfaces, hostname) is asked only for the
+ * default PUBLIC_URL of a local host serving HTTPS on every interface.
  * @throws ConfigError listing every bad key.
  */
-export function loadConfig(environment: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): AppConfig {
+export function loadConfig(
+  environment: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+  machine: Machine = SYSTEM_MACHINE,
+): AppConfig {
   // Each key is parsed on its own so that every bad key is reported, not just the first.
   const values: Record<string, unknown> = {};
   const issues: ConfigIssue[] = [];
@@ -278,7 +344,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, cwd = p
     else issues.push({ key, message: result.error.issues.map((i) => i.message).join('; ') });
   }
   const bad = new Set(issues.map((i) => i.key));
-  issues.push(...secretIssues(values as Env).filter((i) => !bad.has(i.key)));
+  issues.push(...[...secretIssues(values as Env), ...tlsFileIssues(values as Env, cwd)].filter((i) => !bad.has(i.key)));
   if (issues.length > 0) throw new ConfigError(issues);
   const env = values as Env;
 
@@ -287,11 +353,13 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, cwd = p
   const jwtSecret = env.JWT_SECRET ?? developmentSecret(dataDir);
   const signalr = env.SignalRConnectionString ? connectionStringParts(env.SignalRConnectionString) : undefined;
 
-  const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
+  const tls = tlsConfig(env, cwd, dataDir);
+  const publicUrl = (env.PUBLIC_URL ?? defaultPublicUrl(env, tls, machine)).replace(/\/+$/, '');
   const config: AppConfig = {
     env: env.NODE_ENV,
     port: env.PORT,
     host: env.HOST,
+    tls,
     dataDir,
     publicUrl,
     jwtSecret,
@@ -384,6 +452,8 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
   return {
     env: config.env,
     port: config.port,
+    host: config.host,
+    tls: config.tls.kind,
     dataDir: config.dataDir,
     publicUrl: config.publicUrl,
     jwtSecret: config.jwtSecretSource === 'env' ? 'set' : `generated in ${join(config.dataDir, JWT_SECRET_FILE)}`,

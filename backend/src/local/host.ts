@@ -1,8 +1,8 @@
 /**
  * The local host: serves the captured `app.http` registrations on `/api/...` (Azure's route syntax and
- * prefix), the built web app on `/` from the same origin, runs `app.timer` registrations on their NCRONTAB
- * schedules, and shuts down cleanly (stop accepting, finish in-flight work, run app-terminate hooks).
- * Load this module only after installFunctionsCoreShim().
+ * prefix), the built web app on `/` from the same origin, over HTTP or (given a certificate) HTTPS, runs
+ * `app.timer` registrations on their NCRONTAB schedules, and shuts down cleanly (stop accepting, finish
+ * in-flight work, run app-terminate hooks). Load this module only after installFunctionsCoreShim().
  */
 import { HttpRequest, HttpResponse, InvocationContext, type HttpResponseInit } from '@azure/functions';
 import { serialize as serializeCookie } from 'cookie';
@@ -14,9 +14,12 @@ import {
   request as httpRequest,
   STATUS_CODES,
   type IncomingMessage,
+  type RequestListener,
   type Server,
+  type ServerOptions,
   type ServerResponse,
 } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { connect } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
@@ -57,9 +60,12 @@ export interface LocalHostOptions {
    * browsers and phones reach real time on this very origin (no CORS, no mixed content under HTTPS).
    */
   readonly realtimeTarget?: string;
+  /** Serve HTTPS with this certificate (PEM) and key instead of plain HTTP; the URL is then `https://…`. */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
 }
 
 export interface LocalHost {
+  /** `http://` or, with `tls`, `https://`; `localhost` when listening on every interface. */
   readonly url: string;
   readonly server: Server;
   /** Names of the timers that are scheduled. */
@@ -119,7 +125,7 @@ function httpFunctions(registry: Registry): HttpFunction[] {
  * Writes a complete HTTP/1.1 error response straight to a socket (the request could not be parsed, so there
  * is no ServerResponse) and closes it.
  */
-function writeRawError(socket: Duplex, status: ErrorStatus, code: string, message: string): void {
+function writeRawError(socket: Duplex, status: ErrorStatus, code: string, message: string, headOnly = false): void {
   if (!socket.writable) {
     socket.destroy();
     return;
@@ -130,7 +136,7 @@ function writeRawError(socket: Duplex, status: ErrorStatus, code: string, messag
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
       `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-      `X-Correlation-Id: ${correlationId}\r\nConnection: close\r\n\r\n${body}`,
+      `X-Correlation-Id: ${correlationId}\r\nConnection: close\r\n\r\n${headOnly ? '' : body}`,
     () => socket.destroy(),
   );
 }
@@ -138,27 +144,33 @@ function writeRawError(socket: Duplex, status: ErrorStatus, code: string, messag
 type ErrorStatus = 400 | 405 | 408 | 413 | 431;
 
 /** A request Node's parser refused (bad request line, headers, framing), answered in the catalogue's shape. */
-function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+function answerClientError(error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex): void {
+  // An answer to HEAD has no body, even an error's (the client would read the body as the next response).
+  const head = error.rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
   switch (error.code) {
     case 'ECONNRESET':
     case 'EPIPE':
       socket.destroy();
       return;
     case 'HPE_HEADER_OVERFLOW':
-      return writeRawError(socket, 431, 'HEADERS_TOO_LARGE', 'The request headers are too large.');
+      return writeRawError(socket, 431, 'HEADERS_TOO_LARGE', 'The request headers are too large.', head);
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return writeRawError(socket, 408, 'REQUEST_TIMEOUT', 'The request took too long to arrive.');
+      return writeRawError(socket, 408, 'REQUEST_TIMEOUT', 'The request took too long to arrive.', head);
     default:
-      return writeRawError(socket, 400, 'VALIDATION_FAILED', 'The request is not valid HTTP.');
+      return writeRawError(socket, 400, 'VALIDATION_FAILED', 'The request is not valid HTTP.', head);
   }
 }
 
 /** Real time's client paths: the negotiate and the WebSocket of Azure SignalR's client protocol. */
 const isRealtimePath = (pathname: string) => pathname === '/client' || pathname.startsWith('/client/');
 
+/** The scheme the client used: `https` on a TLS socket. */
+const schemeOf = (req: Partial<Pick<IncomingMessage, 'socket'>>): 'http' | 'https' =>
+  (req.socket as Partial<TLSSocket> | undefined)?.encrypted ? 'https' : 'http';
+
 /** The request's headers as sent (raw order and case), with the scheme the client used for the emulator. */
 function forwardedHeaders(req: IncomingMessage): string[] {
-  const scheme = (req.socket as Partial<TLSSocket>).encrypted ? 'https' : 'http';
+  const scheme = schemeOf(req);
   const raw = req.rawHeaders;
   const pairs: string[] = [];
   for (let i = 0; i + 1 < raw.length; i += 2) {
@@ -223,8 +235,12 @@ const HOST_HEADER = /^(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,252})|\[[0-9A-Fa-f:.]{2
 /**
  * The request's URL, or undefined when its target or Host header is not valid (answered 400). The Host
  * header only names the origin (as Azure's front end does); it is checked, never trusted to parse the path.
+ * The scheme is the socket's (`https` over TLS), so that origins built from the URL (CSRF checks, real-time
+ * audiences) are the ones the browser sees.
  */
-export function requestUrl(req: Pick<IncomingMessage, 'url' | 'headers'>): URL | undefined {
+export function requestUrl(
+  req: Pick<IncomingMessage, 'url' | 'headers'> & Partial<Pick<IncomingMessage, 'socket'>>,
+): URL | undefined {
   const host = req.headers.host ?? 'localhost';
   const port = HOST_HEADER.exec(host)?.[1];
   if (!HOST_HEADER.test(host) || (port !== undefined && Number(port) > 65_535)) return undefined;
@@ -234,7 +250,7 @@ export function requestUrl(req: Pick<IncomingMessage, 'url' | 'headers'>): URL |
     const path = /^https?:\/\//i.test(target) ? pathAndQuery(new URL(target)) : target;
     // Otherwise origin-form only ("/path?query"); "//x" would name another authority.
     if (!path.startsWith('/') || path.startsWith('//')) return undefined;
-    return new URL(`http://${host}${path}`);
+    return new URL(`${schemeOf(req)}://${host}${path}`);
   } catch {
     return undefined;
   }
@@ -323,7 +339,18 @@ async function writeResponse(res: ServerResponse, result: unknown): Promise<void
   res.end(body);
 }
 
-/** Starts the HTTP server and the timers. */
+/** The HTTP server, or with `tls` the HTTPS one: same options, same listeners, same behaviour. */
+function createHostServer(options: Pick<LocalHostOptions, 'tls'>, listener: RequestListener): Server {
+  // requireHostHeader off: a request without Host is answered like any other (requestUrl treats it as ours).
+  const serverOptions: ServerOptions = { requireHostHeader: false };
+  if (!options.tls) return createServer(serverOptions, listener);
+  return createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, listener);
+}
+
+/**
+ * Starts the HTTP (or HTTPS) server and the timers.
+ * @throws Error when the port cannot be bound (e.g. EADDRINUSE) or the certificate and key are not usable.
+ */
 export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
   const { registry, logger, shutdownGraceMs = 3_000 } = options;
   const routes = httpFunctions(registry);
@@ -407,8 +434,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     serveWeb(req, res);
   };
 
-  // requireHostHeader off: a request without Host is answered like any other (requestUrl treats it as ours).
-  const server = createServer({ requireHostHeader: false }, (req, res) => {
+  const server = createHostServer(options, (req, res) => {
     // Nothing a request carries may escape this function: one request must never stop the host.
     void track(
       (async () => serve(req, res))().catch((error: unknown) => {
@@ -420,9 +446,18 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   });
   // Every socket, also those taken over by CONNECT or refused by the parser, so shutdown can end them all.
   const sockets = new Set<Duplex>();
-  server.on('connection', (socket: Duplex) => {
+  const trackSocket = (socket: Duplex) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
+  };
+  server.on('connection', trackSocket);
+  // Over TLS, 'connection' sees the raw TCP socket; requests, upgrades and CONNECT get the TLS socket on it.
+  server.on('secureConnection', trackSocket);
+  // A failed handshake (a phone that has not accepted the certificate yet, plain HTTP sent to this port) only
+  // ends its own connection.
+  server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    logger.debug({ err: error }, 'local host: TLS handshake failed');
+    socket.destroy();
   });
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;
@@ -483,7 +518,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host === '0.0.0.0' || host === '[::]' ? 'localhost' : host}:${address.port}`;
+  const url = `${options.tls ? 'https' : 'http'}://${host === '0.0.0.0' || host === '[::]' ? 'localhost' : host}:${address.port}`;
 
   let closing: Promise<void> | undefined;
   const close = () =>

@@ -83,6 +83,8 @@ describe("what Node's HTTP layer refuses, answered in the catalogue's shape", ()
       'HEADERS_TOO_LARGE',
     ],
     ['an unknown method', 'FOO /api/health HTTP/1.1\r\nHost: x', 400, 'VALIDATION_FAILED'],
+    // HEAD: the same refusal, without a body (a body would be read as the next answer).
+    ['HEAD with headers over 16 KiB', `HEAD /api/health HTTP/1.1\r\nHost: x\r\nX-Big: ${'v'.repeat(20_000)}`, 431, ''],
     ['a raw space in the target', 'GET /api/sessions/a b HTTP/1.1\r\nHost: x', 400, 'VALIDATION_FAILED'],
     ['CONNECT', 'CONNECT /api/health HTTP/1.1\r\nHost: x', 405, 'METHOD_NOT_ALLOWED'],
     [
@@ -102,6 +104,7 @@ describe("what Node's HTTP layer refuses, answered in the catalogue's shape", ()
     const answer = await rawRequest(head);
     expect(answer.status).toBe(status);
     if (code) expect(ErrorBodySchema.parse(JSON.parse(answer.body)).error.code).toBe(code);
+    else if (head.startsWith('HEAD')) expect(answer.body).toBe('');
     await expectStillUp();
   });
 });

@@ -1,7 +1,8 @@
 /**
  * `npm start`: the local host with embedded defaults. Reads `backend/local.settings.json` like the Functions
  * host does (environment wins), validates the configuration, registers the very functions Azure runs and
- * serves them with the web app. Ctrl-C (SIGINT) or SIGTERM shut down cleanly and exit 0.
+ * serves them with the web app (over HTTPS in classroom mode). Ctrl-C (SIGINT) or SIGTERM shut down cleanly
+ * and exit 0.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +13,9 @@ import { createLogger } from '../utils/logger';
 import type * as RegisterModule from '../functions/register';
 import { installFunctionsCoreShim } from './functions-core-shim';
 import type * as HostModule from './host';
+import { SYSTEM_MACHINE } from './lan-address';
+import { serverCertificate } from './server-certificate';
+import { startBanner } from './start-banner';
 
 const BACKEND_DIR = join(__dirname, '..', '..');
 const WEB_ROOT = join(BACKEND_DIR, '..', 'web', 'dist');
@@ -52,6 +56,11 @@ async function main(): Promise<void> {
       SignalRConnectionString: `${emulator.connectionString}ClientEndpoint=same-origin;`,
     });
   }
+  // Classroom mode (a non-loopback HOST) or TLS_CERT/TLS_KEY: HTTPS, so that phones get a secure context.
+  const certificate =
+    config.tls.kind === 'off'
+      ? undefined
+      : await serverCertificate(config.tls, { machine: SYSTEM_MACHINE, publicUrl: config.publicUrl });
   const logger = createLogger(config);
   const registry = installFunctionsCoreShim();
   // Loaded only now, so that @azure/functions finds the shim instead of switching to test mode.
@@ -70,20 +79,16 @@ async function main(): Promise<void> {
     hostname: config.host,
     webRoot: WEB_ROOT,
     ...(emulator ? { realtimeTarget: emulator.endpoint } : {}),
+    ...(certificate ? { tls: { cert: certificate.cert, key: certificate.key } } : {}),
   });
-  logger.info({ config: describeConfig(config), timers: host.timers }, 'local host started');
-  console.log(`\nQR Chain Attendance is running at ${host.url}  (health: ${host.url}/api/health; Ctrl-C to stop)`);
-  if (config.mail.kind === 'outbox') {
-    console.log(`Sign-in codes are printed here and listed at ${host.url}/api/dev/outbox?to=EMAIL (no SMTP_URL set).`);
-  }
-  if (config.auth.defaultDomains) {
-    const { adminEmails, teacherDomains, studentDomains } = config.auth;
-    console.log(
-      `No email domains configured: sign in as ${adminEmails.join(', ')} (admin), anyone@${teacherDomains.join('|')} ` +
-        `(teacher) or anyone@${studentDomains.join('|')} (student).`,
-    );
-  }
-  console.log('');
+  const tls = certificate && {
+    source: certificate.source,
+    certFile: certificate.certFile,
+    fingerprint256: certificate.facts.fingerprint256,
+    validTo: certificate.facts.validTo.toISOString(),
+  };
+  logger.info({ config: describeConfig(config), timers: host.timers, tls }, 'local host started');
+  console.log(startBanner(config, { url: host.url, machine: SYSTEM_MACHINE, certificate }).join('\n'));
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -55,6 +56,44 @@ export interface TestHostOptions {
   readonly realtime?: boolean;
   /** Sees every real-time message the host hands to SignalR. */
   readonly observeRealtime?: DeliveryObserver;
+  /** Interface to listen on (default 127.0.0.1). */
+  readonly hostname?: string;
+  /** Port to listen on (default 0: a free one). */
+  readonly port?: number;
+  /** Serve HTTPS with this certificate and key; the host's `fetch` then trusts that certificate alone. */
+  readonly tls?: { readonly cert: string; readonly key: string };
+}
+
+/** A fetch() for an HTTPS host that trusts `ca` only (Node's own fetch cannot be given a CA). */
+function fetchTrusting(ca: string): { fetch: (url: string, init?: RequestInit) => Promise<Response>; agent: Agent } {
+  const agent = new Agent({ ca, keepAlive: true });
+  const fetchOver = (url: string, init: RequestInit = {}) =>
+    new Promise<Response>((resolve, reject) => {
+      const method = (init.method ?? 'GET').toUpperCase();
+      const headers = Object.fromEntries(new Headers(init.headers).entries());
+      const body = init.body ?? undefined;
+      if (body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array)) {
+        reject(new TypeError('test host fetch over HTTPS sends string or byte bodies only'));
+        return;
+      }
+      const request = httpsRequest(url, { method, headers, agent }, (answer) => {
+        const chunks: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+        answer.on('error', reject);
+        answer.on('end', () => {
+          const status = answer.statusCode ?? 502;
+          const responseHeaders = new Headers();
+          for (let i = 0; i + 1 < answer.rawHeaders.length; i += 2) {
+            responseHeaders.append(answer.rawHeaders[i] ?? '', answer.rawHeaders[i + 1] ?? '');
+          }
+          const empty = method === 'HEAD' || status === 204 || status === 304;
+          resolve(new Response(empty ? null : Buffer.concat(chunks), { status, headers: responseHeaders }));
+        });
+      });
+      request.on('error', reject);
+      request.end(body);
+    });
+  return { fetch: fetchOver, agent };
 }
 
 /** The emulator behind a test host, which a test may stop and start again (same port, key and memberships). */
@@ -121,20 +160,24 @@ export async function startTestHost(env: NodeJS.ProcessEnv = {}, options: TestHo
   const host = await startLocalHost({
     registry,
     logger,
-    port: 0,
+    port: options.port ?? 0,
     webRoot: options.webRoot,
     shutdownGraceMs: 500,
     timers: options.timers ?? false,
     ...(realtime ? { realtimeTarget: realtime.endpoint } : {}),
+    ...(options.hostname ? { hostname: options.hostname } : {}),
+    ...(options.tls ? { tls: options.tls } : {}),
   });
+  const trusting = options.tls ? fetchTrusting(options.tls.cert) : undefined;
   return {
     url: host.url,
     services,
     ...(realtime ? { realtime } : {}),
     dataDir,
     logs: () => logs,
-    fetch: (path, init) => fetch(`${host.url}${path}`, init),
+    fetch: (path, init) => (trusting?.fetch ?? fetch)(`${host.url}${path}`, init),
     async close() {
+      trusting?.agent.destroy();
       await host.close();
       await realtime?.stop();
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
