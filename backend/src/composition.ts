@@ -171,6 +171,7 @@ export async function createServices(
     repository,
     schedule,
     sweeper,
+    audit,
     clock,
     publicUrl: config.publicUrl,
   });

@@ -33,7 +33,10 @@ export const SessionStateSchema = z.object({
   endAt: z.string(),
   startedAt: z.string().nullable(),
   endedAt: z.string().nullable(),
+  /** As in the session: when on-time entry closes (or closed). */
+  entryClosesAt: z.string(),
 });
+export type SessionState = z.infer<typeof SessionStateSchema>;
 
 const withSession = <T extends z.ZodRawShape>(shape: T) => z.object({ sessionId: z.string(), ...shape });
 
@@ -47,7 +50,7 @@ export const realtimeEvents = {
   chainChanged: withSession({ chain: ChainSchema }),
   /** To the session's teachers: a chain found without a hand-off for too long, or with its holder offline. */
   chainStalled: withSession({ chain: ChainSchema, reason: z.enum(['idle', 'holder_offline']) }),
-  /** To the session's teachers and joined students. */
+  /** To the session's teachers, display and joined students. */
   sessionChanged: withSession({ session: SessionStateSchema }),
   /** To the session's display: the projector code of an open kind, each time it rotates. */
   codeRotated: withSession({ code: ProjectorCodeSchema }),

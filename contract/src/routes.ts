@@ -163,6 +163,13 @@ export const routes = {
     role: 'teacher',
     response: SessionSchema,
   },
+  entryClose: {
+    name: 'entryClose',
+    method: 'POST',
+    path: 'sessions/{id}/entry/close',
+    role: 'teacher',
+    response: SessionSchema,
+  },
   sessionsDelete: { name: 'sessionsDelete', method: 'DELETE', path: 'sessions/{id}', role: 'teacher' },
   rosterPut: {
     name: 'rosterPut',

@@ -72,6 +72,11 @@ const SessionBasicsSchema = z.object({
   lateCutoffMinutes: z.number(),
   exitWindowMinutes: z.number(),
   entryMethod: EntryMethodSchema,
+  /**
+   * When on-time entry closes (or closed): the late cutoff after the later of the scheduled and the actual
+   * start, or earlier when a teacher closed it ("close on-time entry now"). Late arrivals use the late code after.
+   */
+  entryClosesAt: z.string(),
 });
 export type SessionBasics = z.infer<typeof SessionBasicsSchema>;
 

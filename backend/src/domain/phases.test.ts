@@ -41,6 +41,12 @@ describe('entryClosesAt', () => {
     expect(entryClosesAt(facts({ startedAt: '2030-01-10T09:07:00.000Z' }))).toBe(startMs + 17 * MIN);
   });
 
+  it('is when a teacher closed entry by hand, when that came before the cutoff', () => {
+    expect(entryClosesAt(facts({ entryClosedAt: '2030-01-10T09:03:00.000Z' }))).toBe(startMs + 3 * MIN);
+    expect(entryClosesAt(facts({ entryClosedAt: '2030-01-10T09:30:00.000Z' }))).toBe(startMs + 10 * MIN);
+    expect(entryClosesAt(facts({ entryClosedAt: null }))).toBe(startMs + 10 * MIN);
+  });
+
   it('honours time-zone offsets', () => {
     expect(entryClosesAt(facts({ startAt: '2030-01-10T10:00:00+01:00', startedAt: null }))).toBe(startMs + 10 * MIN);
   });

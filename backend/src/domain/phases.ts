@@ -11,18 +11,22 @@ export interface PhaseFacts {
   readonly startedAt: string | null;
   readonly lateCutoffMinutes: number;
   readonly exitWindowMinutes: number;
+  /** A teacher closed on-time entry early, at this moment. */
+  readonly entryClosedAt?: string | null;
 }
 
 export type Phase = 'not_started' | 'entry' | 'late' | 'ended';
 
 /**
  * Epoch ms at which on-time entry closes: the later of the scheduled and the actual start, plus the cutoff,
- * so a session the teacher started late still gets its full entry window. Throws nothing.
+ * so a session the teacher started late still gets its full entry window — or earlier, when a teacher closed
+ * it by hand. Throws nothing.
  */
 export function entryClosesAt(facts: PhaseFacts): number {
   const scheduled = Date.parse(facts.startAt);
   const started = Date.parse(facts.startedAt ?? facts.startAt);
-  return Math.max(scheduled, started) + facts.lateCutoffMinutes * MINUTE_MS;
+  const byCutoff = Math.max(scheduled, started) + facts.lateCutoffMinutes * MINUTE_MS;
+  return facts.entryClosedAt ? Math.min(byCutoff, Date.parse(facts.entryClosedAt)) : byCutoff;
 }
 
 /**

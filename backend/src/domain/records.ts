@@ -22,6 +22,8 @@ export interface SessionRecord {
   readonly rosterCount: number;
   readonly constraints: Constraints;
   readonly earlyLeaveOpen: boolean;
+  /** When a teacher closed on-time entry before its cutoff ("close on-time entry now"). */
+  readonly entryClosedAt?: string | null;
   readonly createdAt: string;
   readonly startedAt: string | null;
   readonly endedAt: string | null;

@@ -172,6 +172,8 @@ const matrix = {
   },
   eventsList: { expect: sessionTeacher(200), params: sid },
   codesGet: { expect: sessionTeacher(200), params: (_who, ctx) => ({ id: ctx.session.id, kind: 'entry' }) },
+  // On the other session, so that the shared one stays in on-time entry for the rows after.
+  entryClose: { expect: sessionTeacher(200), params: (_who, ctx) => ({ id: ctx.other.id }) },
   earlyLeaveOpen: { expect: sessionTeacher(200), params: sid },
   earlyLeaveClose: { expect: sessionTeacher(200), params: sid },
   attendanceGet: { expect: sessionTeacher(200), params: sid },

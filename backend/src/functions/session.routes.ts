@@ -58,6 +58,10 @@ export const sessionRoutes = [
     jsonBody: await services.lifecycle.endSession(caller, params.id),
   })),
 
+  defineRoute(routes.entryClose, async ({ caller, params, services }) => ({
+    jsonBody: await services.lifecycle.closeEntry(caller, params.id),
+  })),
+
   defineRoute(routes.sessionsDelete, async ({ caller, params, services }) => {
     await services.sessions.deleteSession(caller, params.id);
     return { status: 204 };

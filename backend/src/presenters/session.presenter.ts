@@ -1,5 +1,6 @@
 /** The only way session data leaves: what a teacher sees of a session, and what a joined student sees. */
-import type { Session, SessionBasics, StudentSession } from '@qrca/contract';
+import type { Session, SessionBasics, SessionState, StudentSession } from '@qrca/contract';
+import { entryClosesAt } from '../domain/phases';
 import type { SessionRecord } from '../domain/records';
 
 /** Teachers (owner or co-teacher): everything but the people on the roster. */
@@ -31,6 +32,19 @@ export function presentStudentSession(session: SessionRecord): StudentSession {
   };
 }
 
+/** The state everyone in the session hears of when it changes (`sessionChanged`). */
+export function presentSessionState(session: SessionRecord): SessionState {
+  return {
+    status: session.status,
+    earlyLeaveOpen: session.earlyLeaveOpen,
+    startAt: session.startAt,
+    endAt: session.endAt,
+    startedAt: session.startedAt,
+    endedAt: session.endedAt,
+    entryClosesAt: new Date(entryClosesAt(session)).toISOString(),
+  };
+}
+
 /** Name, state and timing: what everyone who may see the session sees. */
 function basics(session: SessionRecord): SessionBasics {
   return {
@@ -42,6 +56,7 @@ function basics(session: SessionRecord): SessionBasics {
     lateCutoffMinutes: session.lateCutoffMinutes,
     exitWindowMinutes: session.exitWindowMinutes,
     entryMethod: session.entryMethod,
+    entryClosesAt: new Date(entryClosesAt(session)).toISOString(),
   };
 }
 

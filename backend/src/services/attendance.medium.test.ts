@@ -98,6 +98,48 @@ describe('projector codes (fake clock, 10 s steps)', () => {
     expect([refused.status, refused.code]).toEqual([409, 'ALREADY_VERIFIED']);
   });
 
+  it('close on-time entry now: entry chains close (their holder stays unverified), the late code opens; audited', async () => {
+    const clock = new FakeClock(START);
+    const host = await start(clock);
+    const teacher = await signInPerson(host, 'grace@staff.example.edu');
+    const [seed, other] = (await signInStudents(host, 2)) as [Person, Person];
+    const scheduled = await createSession(host, teacher, buildSession(START + 60 * MIN), false);
+    const notYet = await api(host, teacher, 'POST', `sessions/${scheduled.id}/entry/close`);
+    expect([notYet.status, notYet.code]).toEqual([422, 'WRONG_PHASE']);
+
+    const session = await createSession(host, teacher, buildSession(START, { entryMethod: 'both' }));
+    await joinAll(host, session, [seed, other]);
+    await heartbeatAll(host, session, [seed, other]);
+    expect(session.entryClosesAt).toBe(new Date(START + 10 * MIN).toISOString());
+    const started = await api(host, teacher, 'POST', `sessions/${session.id}/chains`, { phase: 'entry', count: 1 });
+    const holderId = (started.json as { chains: { holderId: string }[] }).chains[0]?.holderId;
+    const holder = [seed, other].find((s) => s.id === holderId) as Person;
+    expect((await me(host, session, holder)).hold).not.toBeNull();
+    clock.advance(2 * MIN);
+    const closed = await api(host, teacher, 'POST', `sessions/${session.id}/entry/close`);
+    expect(closed.status).toBe(200);
+    expect(closed.json).toMatchObject({ entryClosesAt: new Date(START + 2 * MIN).toISOString() });
+    // The chain closed at once; its holder holds nothing and is still to be verified.
+    const chainList = await api(host, teacher, 'GET', `sessions/${session.id}/chains`);
+    expect((chainList.json as { chains: { state: string }[] }).chains.map((c) => c.state)).toEqual(['closed']);
+    expect(await me(host, session, holder)).toMatchObject({ hold: null, status: { entry: null } });
+    expect((await api(host, teacher, 'GET', `sessions/${session.id}/codes/entry`)).code).toBe('WRONG_PHASE');
+    const late = await scan(host, session, holder, (await code(host, teacher, session, 'late')).payload);
+    expect(late.json).toMatchObject({ outcome: 'late_entry' });
+
+    clock.advance(MIN); // again: nothing changes, no second event
+    const again = await api(host, teacher, 'POST', `sessions/${session.id}/entry/close`);
+    expect(again.json).toMatchObject({ entryClosesAt: new Date(START + 2 * MIN).toISOString() });
+    const events = await api(host, teacher, 'GET', `sessions/${session.id}/events`);
+    const closes = (events.json as { events: { outcome?: string; actorId: string }[] }).events.filter(
+      (e) => e.outcome === 'entry_closed',
+    );
+    expect(closes).toEqual([expect.objectContaining({ actorId: teacher.id })]);
+    await api(host, teacher, 'POST', `sessions/${session.id}/end`);
+    const ended = await api(host, teacher, 'POST', `sessions/${session.id}/entry/close`);
+    expect([ended.status, ended.code]).toEqual([422, 'SESSION_ENDED']);
+  });
+
   it('early leave: only while the window is open, only for students who came', async () => {
     const clock = new FakeClock(START);
     const host = await start(clock);

@@ -1,17 +1,20 @@
 /**
  * The life of a session in time: scheduled → active (at its start time, or "start now") → ended (by the
- * teacher, or automatically 30 minutes after its end time), the early-leave window, and the session clock (a
+ * teacher, or automatically 30 minutes after its end time), closing on-time entry early, the early-leave
+ * window, and the session clock (a
  * timer) that starts, ends and sweeps sessions. Ending settles the session: chains closed, final statuses
  * frozen — repeated by the clock if the process stops in between.
  */
 import type { Session } from '@qrca/contract';
 import { finalStatus } from '../domain/final-status';
+import { phaseAt } from '../domain/phases';
 import type { SessionRecord } from '../domain/records';
 import { AppError } from '../middleware/errors';
 import type { Clock } from '../ports/clock';
 import { presentSession } from '../presenters/session.presenter';
 import type { SessionScheduleRepository } from '../repositories/session-schedule.repository';
 import type { SessionRepository } from '../repositories/session.repository';
+import type { AuditLog } from './audit-log';
 import type { Caller } from './auth.service';
 import type { ChainSweeper } from './chain-sweep';
 import { teacherRole, type SessionAccess } from './session-access';
@@ -29,6 +32,7 @@ export interface LifecycleDependencies {
   readonly repository: SessionRepository;
   readonly schedule: SessionScheduleRepository;
   readonly sweeper: ChainSweeper;
+  readonly audit: AuditLog;
   readonly clock: Clock;
   readonly publicUrl: string;
 }
@@ -58,6 +62,29 @@ export class LifecycleService {
       if (open && current.status !== 'active') throw new AppError('WRONG_PHASE', 'Start the session first.');
       return current.earlyLeaveOpen === open ? current : { ...current, earlyLeaveOpen: open };
     });
+    return presentSession(updated, teacherRole(relations), this.deps.publicUrl);
+  }
+
+  /**
+   * "Close on-time entry now": entry ends at once (before its cutoff), entry chains close — their last holders
+   * stay unverified and may use the late code — and the projector's late code opens. Audited; idempotent once
+   * entry is closed (by hand or by the cutoff).
+   * @throws NotFoundError; AppError SESSION_ENDED, WRONG_PHASE (not started).
+   */
+  async closeEntry(caller: Caller, sessionId: string): Promise<Session> {
+    const { relations } = await this.deps.access.access(caller, sessionId, 'session:write');
+    const now = this.deps.clock.now();
+    const updated = await this.deps.writer.updateSession(
+      sessionId,
+      (current) => {
+        if (current.status === 'ended') throw ended();
+        if (current.status !== 'active') throw new AppError('WRONG_PHASE', 'Start the session first.');
+        return phaseAt(current, now).phase === 'entry' ? { ...current, entryClosedAt: iso(now) } : current;
+      },
+      () => [this.deps.audit.teacherAction(caller.id, now, 'entry_closed')],
+    );
+    // Entry chains close now rather than at the clock's next sweep.
+    await this.deps.sweeper.sweep(updated);
     return presentSession(updated, teacherRole(relations), this.deps.publicUrl);
   }
 

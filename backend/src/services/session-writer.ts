@@ -3,6 +3,7 @@
  * hand their changes here: they are written at once, then published — cached chains updated to the versions
  * just written, the session's cached record and attendance list dropped, real-time deltas queued.
  */
+import type { AuditEvent } from '@qrca/contract';
 import { NotFoundError } from '../middleware/errors';
 import type { AttendanceRecord, RosterRecord, SessionRecord } from '../domain/records';
 import type { Committed, RowWrite, SessionChanges } from '../repositories/session-changes';
@@ -39,17 +40,21 @@ export class SessionWriter {
   }
 
   /**
-   * Read-modify-write of the session record, retried on a concurrent change. `change` returning its input
-   * unchanged writes nothing.
+   * Read-modify-write of the session record, retried on a concurrent change, with the audit `events` of the
+   * change committed along. `change` returning its input unchanged writes nothing.
    * @throws NotFoundError when the session is gone; what `change` throws; AppError CONFLICT after retries.
    */
-  async updateSession(sessionId: string, change: (current: SessionRecord) => SessionRecord): Promise<SessionRecord> {
+  async updateSession(
+    sessionId: string,
+    change: (current: SessionRecord) => SessionRecord,
+    events: (next: SessionRecord) => readonly AuditEvent[] = () => [],
+  ): Promise<SessionRecord> {
     return retryOnConflict(async () => {
       const current = await this.repository.getSession(sessionId);
       if (!current) throw new NotFoundError();
       const next = change(current.value);
       if (next === current.value) return next;
-      await this.commit({ sessionId, session: { record: next, version: current.version } });
+      await this.commit({ sessionId, session: { record: next, version: current.version }, events: events(next) });
       return next;
     }, 5);
   }

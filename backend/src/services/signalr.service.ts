@@ -16,6 +16,7 @@ import type { AttendanceRecord, ChainRecord, SessionRecord } from '../domain/rec
 import type { Realtime } from '../ports/realtime';
 import { presentAttendanceRow, presentMyStatus } from '../presenters/attendance.presenter';
 import { presentChain } from '../presenters/chain.presenter';
+import { presentSessionState } from '../presenters/session.presenter';
 import type { Committed, SessionChanges } from '../repositories/session-changes';
 import type { SessionRepository } from '../repositories/session.repository';
 import { cacheKeys, type Cache } from '../utils/cache';
@@ -156,16 +157,10 @@ export class SignalRService implements DeltaPublisher {
       delivery.enqueue(teachers, 'chainStalled', { sessionId, chain, reason: announcement.reason });
     }
     if (changes.session) {
-      const state = {
-        status: session.status,
-        earlyLeaveOpen: session.earlyLeaveOpen,
-        startAt: session.startAt,
-        endAt: session.endAt,
-        startedAt: session.startedAt,
-        endedAt: session.endedAt,
-      };
-      delivery.enqueue(teachers, 'sessionChanged', { sessionId, session: state });
-      delivery.enqueue({ group: realtimeGroups.students(sessionId) }, 'sessionChanged', { sessionId, session: state });
+      const state = presentSessionState(session);
+      for (const group of [realtimeGroups.teachers, realtimeGroups.display, realtimeGroups.students]) {
+        delivery.enqueue({ group: group(sessionId) }, 'sessionChanged', { sessionId, session: state });
+      }
     }
     if (rowsChanged || changes.session) this.countsSoon(sessionId);
   }

@@ -62,6 +62,8 @@ export function ProjectorPage() {
     {
       codeRotated: (event) => writer.setCode(event.code),
       countsChanged: (event) => writer.setCounts(event.counts),
+      // A phase opened or closed (entry closed early, early leave, the end): which codes are open changed.
+      sessionChanged: () => void writer.refetch(),
     },
     () => void writer.refetch(),
   );

@@ -71,6 +71,11 @@ export function CameraScanner({ onResult, onClose }: { onResult: (payload: strin
       timer = setTimeout(() => void loop(), FRAME_EVERY_MS);
     };
 
+    // No camera API at all: an insecure page (plain http on the network) or a very old browser.
+    if (!navigator.mediaDevices?.getUserMedia) {
+      setProblem(cameraError(new DOMException('No camera API', 'SecurityError')));
+      return stop;
+    }
     navigator.mediaDevices
       .getUserMedia({ video: { facingMode: { ideal: 'environment' } }, audio: false })
       .then(async (media) => {
