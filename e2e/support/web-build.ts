@@ -41,6 +41,8 @@ export function ensureWebBuild(): void {
   const vite = join(root, 'node_modules/vite/bin/vite.js');
   const built = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], {
     cwd: join(root, 'web'),
+    // The production build whatever the runner set (vitest sets NODE_ENV=test, which would bundle React's dev build).
+    env: { ...process.env, NODE_ENV: 'production' },
     stdio: 'inherit',
   });
   if (built.status !== 0) throw new Error(`web build failed (exit ${built.status ?? built.signal})`);

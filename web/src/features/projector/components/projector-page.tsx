@@ -106,7 +106,7 @@ export function ProjectorPage() {
         )}
       </div>
       {counts.data && (
-        <footer className="counts" aria-live="polite" aria-label="Counts">
+        <section className="counts" aria-live="polite" aria-label="Counts">
           <span>
             <strong>{counts.data.present}</strong> present
           </span>
@@ -119,7 +119,7 @@ export function ProjectorPage() {
           <span>
             <strong>{counts.data.early_leave}</strong> left early
           </span>
-        </footer>
+        </section>
       )}
       {realtime === 'offline' && (
         <p className="banner" role="status">

@@ -100,7 +100,7 @@ export function StudentSessionPage() {
           {scans.pending.length > 0 && ` ${scans.pending.length} scan(s) waiting to be sent.`}
         </p>
       )}
-      <p className="eyebrow">{session.data.title}</p>
+      <h1 className="eyebrow">{session.data.title}</h1>
       <StatusCard status={status} holding={hold !== null} ended={ended} />
       {message && (
         <p className={`notice notice-${message.tone}`} role="status" aria-live="polite">
