@@ -239,6 +239,14 @@ export const routes = {
     request: HandChainRequestSchema,
     response: ChainSchema,
   },
+  /** Passes the chain to a random eligible online student (not its holder); audited. */
+  chainsReseed: {
+    name: 'chainsReseed',
+    method: 'POST',
+    path: 'sessions/{id}/chains/{chainId}/reseed',
+    role: 'teacher',
+    response: ChainSchema,
+  },
   scansCreate: {
     name: 'scansCreate',
     method: 'POST',

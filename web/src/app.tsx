@@ -15,6 +15,18 @@ const StudentSessionPage = lazy(async () => ({
 const ProjectorPage = lazy(async () => ({
   default: (await import('./features/projector/components/projector-page')).ProjectorPage,
 }));
+const SessionsPage = lazy(async () => ({
+  default: (await import('./features/sessions/components/sessions-page')).SessionsPage,
+}));
+const SessionFormPage = lazy(async () => ({
+  default: (await import('./features/sessions/components/session-form-page')).SessionFormPage,
+}));
+const DashboardPage = lazy(async () => ({
+  default: (await import('./features/dashboard/components/dashboard-page')).DashboardPage,
+}));
+const AdminPage = lazy(async () => ({
+  default: (await import('./features/admin/components/admin-page')).AdminPage,
+}));
 
 function RouteError() {
   const error = useRouteError();
@@ -38,6 +50,11 @@ const router = createBrowserRouter([
   { path: '/join/:sessionId', element: signedIn(<JoinPage />), errorElement: <RouteError /> },
   { path: '/s/:sessionId', element: signedIn(<StudentSessionPage />), errorElement: <RouteError /> },
   { path: '/projector/:sessionId', element: signedIn(<ProjectorPage />), errorElement: <RouteError /> },
+  { path: '/sessions', element: signedIn(<SessionsPage />), errorElement: <RouteError /> },
+  { path: '/sessions/new', element: signedIn(<SessionFormPage />), errorElement: <RouteError /> },
+  { path: '/sessions/:sessionId/edit', element: signedIn(<SessionFormPage />), errorElement: <RouteError /> },
+  { path: '/sessions/:sessionId', element: signedIn(<DashboardPage />), errorElement: <RouteError /> },
+  { path: '/admin', element: signedIn(<AdminPage />), errorElement: <RouteError /> },
   {
     path: '*',
     element: (

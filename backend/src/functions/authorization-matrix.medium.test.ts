@@ -164,6 +164,14 @@ const matrix = {
     },
     body: (_who, _ctx, params) => ({ studentId: params.to }),
   },
+  // Two joined (and so online) students: the one not holding takes the chain.
+  chainsReseed: {
+    expect: sessionTeacher(200),
+    setup: async (_who, ctx) => {
+      const { session, chainId } = await ctx.sessionWithChain([ctx.person('otherStudent')]);
+      return { id: session.id, chainId };
+    },
+  },
   // A joined student gets past authorization to the payload check; anyone else does not.
   scansCreate: {
     expect: joinedStudent({ status: 422, code: 'INVALID_QR' }),

@@ -20,6 +20,10 @@ export const chainRoutes = [
     jsonBody: await services.chains.handChain(caller, params.id, params.chainId, body.studentId),
   })),
 
+  defineRoute(routes.chainsReseed, async ({ caller, params, services }) => ({
+    jsonBody: await services.chains.reseedChain(caller, params.id, params.chainId),
+  })),
+
   defineRoute(routes.sessionsMe, async ({ caller, params, services }) => ({
     jsonBody: await services.attendance.myView(caller, params.id),
   })),

@@ -4,10 +4,8 @@
  * there is none; chains of a phase that is over close; at the session's end every open chain closes.
  */
 import { closeChain, passChain } from '../domain/chain-moves';
-import { canHold } from '../domain/eligibility';
 import { chainOpening, isOpen } from '../domain/phases';
 import type { ChainRecord, SessionRecord } from '../domain/records';
-import { pickRandom } from '../domain/seeding';
 import type { Clock } from '../ports/clock';
 import { StoreConflictError } from '../ports/table-store';
 import { replace, type Announcement } from '../repositories/session-changes';
@@ -15,7 +13,7 @@ import type { SessionRepository } from '../repositories/session.repository';
 import type { Versioned } from '../repositories/versioned';
 import type { ChainConfig } from '../config';
 import type { AuditLog } from './audit-log';
-import { newNonce, passWrites } from './chain.service';
+import { newNonce, passWrites, pickNextHolder } from './chain.service';
 import type { PresenceService } from './presence.service';
 import type { SessionWriter } from './session-writer';
 
@@ -82,25 +80,13 @@ export class ChainSweeper {
     announce: readonly Announcement[],
   ): Promise<void> {
     const { repository, writer, presence, audit, random } = this.deps;
-    const { phase, holderId } = chain.value;
     const rows = await repository.listAttendance(sessionId);
-    const eligible = rows.filter(
-      (row) => row.value.joinedAt && row.value.studentId !== holderId && canHold(row.value, phase),
-    );
-    const online = await presence.online(
-      sessionId,
-      eligible.map((row) => row.value.studentId),
-    );
-    const [next] = pickRandom(
-      eligible.filter((row) => online.has(row.value.studentId)),
-      1,
-      random,
-    );
+    const next = await pickNextHolder(sessionId, rows, chain.value, presence, random);
     if (!next) {
       await this.closeBySystem(sessionId, chain, now, 'no_candidates', announce);
       return;
     }
-    const previous = rows.find((row) => row.value.studentId === holderId);
+    const previous = rows.find((row) => row.value.studentId === chain.value.holderId);
     const pass = passChain(chain.value, previous?.value, next.value, {
       nowMs: now,
       nonce: newNonce(),

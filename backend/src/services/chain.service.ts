@@ -68,6 +68,31 @@ export function assertChainsOpen(session: SessionRecord, phase: ChainPhase, nowM
   }
 }
 
+/**
+ * A random student to take `chain` next: joined, online, eligible to hold it (not verified in its phase, holding
+ * nothing) and not its holder. Undefined when there is none.
+ */
+export async function pickNextHolder(
+  sessionId: string,
+  rows: readonly Versioned<AttendanceRecord>[],
+  chain: ChainRecord,
+  presence: PresenceService,
+  random: () => number,
+): Promise<Versioned<AttendanceRecord> | undefined> {
+  const eligible = rows.filter(
+    (row) => row.value.joinedAt && row.value.studentId !== chain.holderId && canHold(row.value, chain.phase),
+  );
+  const online = await presence.online(
+    sessionId,
+    eligible.map((row) => row.value.studentId),
+  );
+  return pickRandom(
+    eligible.filter((row) => online.has(row.value.studentId)),
+    1,
+    random,
+  )[0];
+}
+
 /** The writes of a pass: the chain, the previous holder's row (if it changes) and the taker's. */
 export function passWrites(
   chain: Versioned<ChainRecord>,
@@ -213,6 +238,38 @@ export class ChainService {
         events: [audit.teacherAction(caller.id, now, 'chain_handed', { chainId, targetId: studentId })],
       });
       return presentChain(pass.chain, target.value.email);
+    });
+  }
+
+  /**
+   * Passes the chain to a random student who is online and may hold it (see {@link pickNextHolder}): a stalled
+   * chain restarted by the teacher. Audited as `chain_reseeded`.
+   * @throws NotFoundError; AppError WRONG_PHASE, NOT_ELIGIBLE (`no_candidates`).
+   */
+  async reseedChain(caller: Caller, sessionId: string, chainId: string): Promise<Chain> {
+    const { access, repository, writer, presence, audit, clock, random } = this.deps;
+    const { session } = await access.access(caller, sessionId, 'session:write');
+    return retryOnConflict(async () => {
+      const now = clock.now();
+      const chain = await this.requireChain(sessionId, chainId);
+      assertChainsOpen(session, chain.value.phase, now);
+      const rows = await repository.listAttendance(sessionId);
+      const next = await pickNextHolder(sessionId, rows, chain.value, presence, random);
+      if (!next) {
+        throw notEligible('Nobody who is online and still to be verified can take this chain.', 'no_candidates');
+      }
+      const previous = rows.find((row) => row.value.studentId === chain.value.holderId);
+      const pass = passChain(chain.value, previous?.value, next.value, {
+        nowMs: now,
+        nonce: newNonce(),
+        verifyHolder: false,
+      });
+      await writer.commit({
+        sessionId,
+        ...passWrites(chain, previous, next, pass),
+        events: [audit.teacherAction(caller.id, now, 'chain_reseeded', { chainId, targetId: next.value.studentId })],
+      });
+      return presentChain(pass.chain, next.value.name ?? next.value.email);
     });
   }
 

@@ -288,4 +288,37 @@ describe('the session clock (fake clock)', () => {
     const waiting = await repository(host).getAttendance(session.id, reseeded?.holderId ?? '');
     expect(waiting?.value).toMatchObject({ entry: 'on_time', entryMethod: 'teacher_close' });
   });
+
+  it('reseeds a chain by hand: to a random other online student who may hold it, audited; 422 with nobody', async () => {
+    const clock = new FakeClock(Date.UTC(2026, 10, 26, 9, 0, 0));
+    const host = await start({}, clock);
+    const teacher = await signInPerson(host, TEACHER);
+    const students = await signInStudents(host, 3);
+    const session = await createSession(host, teacher, buildSession(clock.now()));
+    await joinAll(host, session, students);
+    const started = await api(host, teacher, 'POST', `sessions/${session.id}/chains`, { phase: 'entry', count: 1 });
+    const first = (started.json as { chains: ChainRecord[] }).chains[0] as ChainRecord;
+    const others = students.filter((s) => s.id !== first.holderId);
+
+    const reseed = () => api(host, teacher, 'POST', `sessions/${session.id}/chains/${first.chainId}/reseed`);
+    const moved = await reseed();
+    expect(moved.status).toBe(200);
+    const holderId = (moved.json as { holderId: string }).holderId;
+    expect(others.map((s) => s.id)).toContain(holderId);
+    expect((await repository(host).getAttendance(session.id, first.holderId))?.value).toMatchObject({
+      holding: null,
+      entry: null,
+    });
+    const events = await api(host, teacher, 'GET', `sessions/${session.id}/events`);
+    expect((events.json as { events: { outcome: string; targetId?: string }[] }).events).toContainEqual(
+      expect.objectContaining({ outcome: 'chain_reseeded', targetId: holderId }),
+    );
+
+    clock.advance(31_000); // everyone's presence lapsed but the one who heartbeats now (the holder)
+    await api(host, students.find((s) => s.id === holderId) ?? teacher, 'POST', `sessions/${session.id}/heartbeat`);
+    const nobody = await reseed();
+    expect([nobody.status, nobody.code]).toEqual([422, 'NOT_ELIGIBLE']);
+    const asStudent = await api(host, students[0], 'POST', `sessions/${session.id}/chains/${first.chainId}/reseed`);
+    expect([asStudent.status, asStudent.code]).toEqual([403, 'FORBIDDEN']);
+  });
 });
