@@ -1,5 +1,5 @@
 /**
- * Test vectors of the chain QR wire format (API.md): what a holder's phone must show for a hold at a time.
+ * Test vectors of the chain QR wire format (docs/api.md): what a holder's phone must show for a hold at a time.
  * Computed once with the server's own derivation (backend/src/domain/rotating-code.ts); every client checks
  * itself against them, and the backend checks them against its code check.
  */

@@ -1,5 +1,5 @@
 /**
- * QR wire formats (API.md), shared by every client: parsing, formatting and the rotating chain code.
+ * QR wire formats (docs/api.md), shared by every client: parsing, formatting and the rotating chain code.
  * The code uses WebCrypto, available in browsers and Node alike.
  */
 

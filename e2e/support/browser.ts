@@ -6,7 +6,7 @@ import { installFakeCamera } from './camera';
 /** The Chromium binary: CHROMIUM_PATH, else Debian's package. */
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/** Launch flags for this machine (see ARCHITECTURE.md, "Known gotchas"). */
+/** Launch flags for this machine (found on these machines; see e2e/README.md). */
 const FLAGS = [
   '--no-sandbox',
   '--disable-gpu',

@@ -1,4 +1,4 @@
-/** Geofence verdicts: great-circle distance, the pass rule of PRODUCT.md §5 and a coarse distance band. */
+/** Geofence verdicts: great-circle distance, the pass rule and a coarse distance band. */
 import type { PolicyMode } from '@qrca/contract';
 
 /** Mean Earth radius (IUGG), in metres. */

@@ -2,7 +2,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { base32, chainCodeMessage, stepAt } from '@qrca/contract';
 
-/** Length of a chain code (API.md "Wire formats of QR payloads"). */
+/** Length of a chain code (docs/api.md, "QR wire formats"). */
 const CODE_LENGTH = 10;
 
 /** Outcome of checking a scanned chain code. */

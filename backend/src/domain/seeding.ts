@@ -1,6 +1,6 @@
 /** Chain seeding: how many chains to start and a uniform random pick of seed holders. */
 
-/** Students one chain serves in about 2 minutes at 5 s per hand-off (PRODUCT.md §4.1). */
+/** Students one chain serves in about 2 minutes at 5 s per hand-off. */
 const STUDENTS_PER_CHAIN = 24;
 
 /** The `auto` chain count: ceil(joined / 24), at least 1. Throws nothing. */

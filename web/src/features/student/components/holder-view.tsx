@@ -1,6 +1,6 @@
 /**
  * The baton: the large rotating QR a holder shows a classmate, computed on this phone from the hold's secret
- * (wire format in API.md), with a ring counting down to the next code.
+ * (wire format in docs/api.md), with a ring counting down to the next code.
  */
 import { stepAt, type Hold } from '@qrca/contract';
 import { useEffect, useState } from 'react';

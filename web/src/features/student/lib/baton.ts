@@ -1,4 +1,4 @@
-/** What a holder's phone shows: the chain payload for its hold at a moment (API.md wire format). */
+/** What a holder's phone shows: the chain payload for its hold at a moment (wire format in docs/api.md). */
 import { chainQrAt, type Hold } from '@qrca/contract';
 
 export function batonPayload(
