@@ -397,7 +397,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       }
       return jsonError(res, 404, 'NOT_FOUND', 'No such API route.');
     }
-    const body = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await readRawBody(req);
+    // Read even a GET's body (and drop it): a socket closed with unread bytes is reset, and a reset can cut a
+    // large answer short on its way to the client.
+    const raw = await readRawBody(req);
+    const body = method === 'GET' || method === 'HEAD' ? (typeof raw === 'string' ? raw : Buffer.alloc(0)) : raw;
     if (body === 'aborted') {
       res.destroy();
       return;

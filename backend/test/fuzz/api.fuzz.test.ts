@@ -467,7 +467,8 @@ describe(`fuzzing every route (seed ${SEED}, ${REQUESTS} requests)`, () => {
     const session = await api(host, owner, 'GET', `sessions/${world.main.id}`);
     expect(session.status, JSON.stringify(session.json)).toBe(200);
     expect(SessionSchema.parse(session.json).id).toBe(world.main.id);
-    expect((await api(host, student, 'GET', `sessions/${world.main.id}/me`)).status).toBe(200);
+    const me = await api(host, student, 'GET', `sessions/${world.main.id}/me`);
+    expect(me.status, JSON.stringify(me.json)).toBe(200);
     expect((await api(host, owner, 'GET', `sessions/${world.main.id}/attendance`)).status).toBe(200);
     expect((await api(host, admin, 'GET', 'admin/teachers')).status).toBe(200);
     expect((await api(host, undefined, 'GET', 'health')).status).toBe(200);

@@ -300,9 +300,11 @@ function bodyOverride(world: FuzzWorld, caller: Who) {
     const last = path[path.length - 1];
     const key = last === '[]' ? `${path[path.length - 2] ?? ''}[]` : last;
     switch (key) {
+      // Not the joined student's: an admin may make any address a teacher, and a teacher is no longer the
+      // main session's student (the final check would then fail for a reason that is not a defect).
       case 'email':
         return fc.oneof(
-          fc.constantFrom(...emails),
+          fc.constantFrom(...emails.filter((e) => e !== world.people.student.email)),
           fc.stringMatching(/^[a-z]{1,8}\.[a-z]{1,8}@(students|staff)\.example\.edu$/),
         );
       case 'studentId':
@@ -344,7 +346,13 @@ function fromPools(fixed: readonly string[], created: () => readonly string[]): 
   );
 }
 
-const MAY_LOCK_OUT = new Set<RouteName>(['sessionsDelete', 'sessionsEnd', 'sessionsUpdate', 'rosterPut']);
+const LOCK_OUT_ROUTES: readonly RouteName[] = ['sessionsDelete', 'sessionsEnd', 'sessionsUpdate', 'rosterPut'];
+/** Routes whose path a lock-out route shares: with a mutated method (GET → DELETE) they would reach it. */
+const MAY_LOCK_OUT = new Set<RouteName>(
+  (Object.keys(routes) as RouteName[]).filter((name) =>
+    LOCK_OUT_ROUTES.some((lockOut) => defOf(lockOut).path === defOf(name).path),
+  ),
+);
 
 /** Real values for each path parameter, by caller and route (the owner's main session is never ended or deleted). */
 function validParams(world: FuzzWorld, route: RouteName): Record<string, fc.Arbitrary<string>> {
