@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { isValidCidrOrIp } from './domain/network';
+import { isValidCidrOrIp } from '@qrca/contract';
 import { isLoopbackHost, isWildcardHost, lanHost, SYSTEM_MACHINE, urlHost, type Machine } from './local/lan-address';
 import { readPemPair } from './local/tls-files';
 
@@ -157,7 +157,8 @@ const list = (item: z.ZodType<string, string>, what: string) =>
 
 const CIDR = z.string().refine((v) => isValidCidrOrIp(v), 'expected an IP address or CIDR');
 
-const EnvSchema = z.object({
+/** Every environment key the backend reads, with its rules and default (`docs/operations.md` lists them all). */
+export const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(7071),
   HOST: z.union([z.ipv4(), z.ipv6(), z.literal('localhost')]).default('127.0.0.1'),

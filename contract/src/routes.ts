@@ -15,6 +15,7 @@ import {
   TeacherEntrySchema,
   TeacherListResponseSchema,
 } from './auth';
+import { ApiDocumentSchema } from './api-document';
 import { HealthResponseSchema } from './health';
 import { NegotiateResponseSchema } from './realtime';
 import {
@@ -67,6 +68,14 @@ export const routes = {
     path: 'health',
     role: 'anonymous',
     response: HealthResponseSchema,
+  },
+  /** The OpenAPI 3.1 document of this API, generated from this contract; public and cacheable. */
+  openapi: {
+    name: 'openapi',
+    method: 'GET',
+    path: 'openapi.json',
+    role: 'anonymous',
+    response: ApiDocumentSchema,
   },
   devOutbox: {
     name: 'devOutbox',

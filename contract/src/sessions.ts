@@ -168,6 +168,8 @@ export const ChainSchema = z.object({
   holderName: z.string().nullable(),
   /** Hand-offs so far (students verified by this chain). */
   length: z.number(),
+  /** When the chain was started (it keeps its place in lists by this). */
+  startedAt: z.string(),
   lastHandoffAt: z.string(),
   state: ChainStateSchema,
 });
@@ -223,6 +225,7 @@ export const AuditEventSchema = z.object({
   geofence: z.enum(['pass', 'fail', 'off', 'missing']).optional(),
   distanceBand: z.string().optional(),
   userAgent: z.string().optional(),
+  /** Whom the event is about: a teacher action's student; for an accepted chain scan, the holder it verified. */
   targetId: z.string().optional(),
 });
 export type AuditEvent = z.infer<typeof AuditEventSchema>;

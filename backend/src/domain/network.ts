@@ -1,6 +1,7 @@
 /**
- * IP addresses and networks: validation, CIDR membership and the client address behind proxies.
- * Pure functions over ipaddr.js; IPv4-mapped IPv6 addresses count as IPv4.
+ * IP addresses and networks: parsing, CIDR membership and the client address behind proxies.
+ * Pure functions over ipaddr.js; IPv4-mapped IPv6 addresses count as IPv4. Which network text is valid is the
+ * contract's `isValidCidrOrIp` (shared with the session form).
  */
 import ipaddr from 'ipaddr.js';
 
@@ -15,18 +16,6 @@ export function parseIp(text: string): Address | undefined {
   return address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress()
     ? (address as ipaddr.IPv6).toIPv4Address()
     : address;
-}
-
-/** True for `a.b.c.d`, an IPv6 address, or either with a `/prefix`. */
-export function isValidCidrOrIp(text: string): boolean {
-  if (parseIp(text.split('/')[0] ?? '') === undefined) return false;
-  if (!text.includes('/')) return true;
-  try {
-    ipaddr.parseCIDR(text);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Whether `ip` lies in any of `networks` (IPs or CIDRs; invalid entries never match). */

@@ -1,7 +1,6 @@
 /** The rules a session's settings must satisfy, whatever changes them (create or update). */
-import { MAX_SESSION_HOURS } from '@qrca/contract';
+import { isValidCidrOrIp, MAX_SESSION_HOURS } from '@qrca/contract';
 import { ValidationError } from '../middleware/errors';
-import { isValidCidrOrIp } from './network';
 import type { SessionRecord } from './records';
 
 /**

@@ -80,6 +80,7 @@ const sid = (_who: Who, ctx: Context) => ({ id: ctx.session.id });
 
 const matrix = {
   health: { expect: everyone(200) },
+  openapi: { expect: everyone(200) },
   devOutbox: { expect: everyone(200), query: (who) => `to=code.${who}@students.example.edu` },
   authCode: { expect: everyone(202), body: (who) => ({ email: `code.${who}@students.example.edu` }) },
   authVerify: {

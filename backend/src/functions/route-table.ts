@@ -6,12 +6,14 @@ import { chainRoutes } from './chain.routes';
 import { devRoutes } from './dev.routes';
 import type { HttpRoute } from './http';
 import { healthRoutes } from './health.routes';
+import { openApiRoutes } from './openapi.routes';
 import { realtimeRoutes } from './realtime.routes';
 import { sessionRoutes } from './session.routes';
 import { timerRoutes, type TimerRoute } from './timers';
 
 export const httpRoutes: readonly HttpRoute[] = [
   ...healthRoutes,
+  ...openApiRoutes,
   ...devRoutes,
   ...authRoutes,
   ...adminRoutes,

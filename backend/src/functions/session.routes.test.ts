@@ -1,3 +1,4 @@
+import { RosterRequestSchema } from '@qrca/contract';
 import { describe, expect, it } from 'vitest';
 import { rosterFromCsv } from './session.routes';
 
@@ -13,5 +14,12 @@ describe('rosterFromCsv', () => {
     expect(rosterFromCsv('ada@uni.edu\nbob@uni.edu,,Bob')).toEqual({
       entries: ['ada@uni.edu', { email: 'bob@uni.edu', name: 'Bob' }],
     });
+  });
+
+  it('keeps invalid emails in for the request schema to refuse, merges repeats, reads rows pasted from a spreadsheet', () => {
+    const roster = rosterFromCsv('Ada\tada@uni.edu\nBob\tbob@\r\nada@UNI.edu\n');
+    expect(roster).toEqual({ entries: [{ email: 'ada@uni.edu', name: 'Ada' }, 'bob@'] });
+    expect(RosterRequestSchema.safeParse(roster).success).toBe(false);
+    expect(RosterRequestSchema.safeParse(rosterFromCsv('email\nada@uni.edu')).success).toBe(true);
   });
 });

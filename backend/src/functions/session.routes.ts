@@ -1,23 +1,29 @@
 /** Sessions: create, list, read, change, start, end, delete; roster; co-teachers; join; heartbeat. */
-import { IdempotencyKeySchema, routes } from '@qrca/contract';
+import {
+  IdempotencyKeySchema,
+  rosterCsvOptions,
+  rosterFromRows,
+  rosterRowsFromCsv,
+  routes,
+  type CsvRecordWithInfo,
+  type RosterEntry,
+} from '@qrca/contract';
 import { validationErrorFromZod } from '../middleware/errors';
 import { parse } from 'csv-parse/sync';
 import { defineRoute } from './http';
 
 /**
- * Roster CSV: one student per row with an email cell; the row's first other non-empty cell is the name.
- * Rows without an email (headers) are skipped.
+ * Roster CSV: the contract's roster rules (one student per row, the cell with an '@' is the email, the row's
+ * first other non-empty cell the name; rows without one, such as headers, are skipped, repeats merged).
+ * Invalid emails stay in, so the request schema refuses the roster as it refuses any bad entry.
+ * @throws CsvError when the text is not CSV (the pipeline answers VALIDATION_FAILED).
  */
-export function rosterFromCsv(text: string): { entries: ({ email: string; name?: string } | string)[] } {
-  const rows = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true, trim: true }) as string[][];
-  return {
-    entries: rows.flatMap((row) => {
-      const email = row.find((cell) => cell.includes('@'));
-      if (!email) return [];
-      const name = row.find((cell) => cell !== email && cell !== '');
-      return [name ? { email, name } : email];
-    }),
-  };
+export function rosterFromCsv(text: string): { entries: RosterEntry[] } {
+  // With `info: true` csv-parse returns records with their info, which its types do not say.
+  const records = parse(text, rosterCsvOptions(text)) as unknown as CsvRecordWithInfo[];
+  const { entries, rejected } = rosterFromRows(rosterRowsFromCsv(records));
+  const invalid = rejected.flatMap((row) => (row.reason === 'invalid_email' && row.email ? [row.email] : []));
+  return { entries: [...entries, ...invalid] };
 }
 
 /** The optional `Idempotency-Key` header of a create. @throws ValidationError when malformed. */

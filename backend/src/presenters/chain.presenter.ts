@@ -10,6 +10,7 @@ export function presentChain(chain: ChainRecord, holderName: string | null): Cha
     holderId: chain.holderId,
     holderName,
     length: chain.length,
+    startedAt: chain.startedAt,
     lastHandoffAt: chain.lastHandoffAt,
     state: chain.state,
   };

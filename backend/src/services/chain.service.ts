@@ -46,6 +46,8 @@ export interface HandOff {
   readonly attendance: readonly RowWrite<AttendanceRecord>[];
   readonly chains: readonly RowWrite<ChainRecord>[];
   readonly chain: ChainRecord;
+  /** Who held the baton before this hand-off (the student a scan verifies). */
+  readonly previousHolderId: string;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -102,6 +104,7 @@ export function passWrites(
 ): HandOff {
   return {
     chain: pass.chain,
+    previousHolderId: chain.value.holderId,
     chains: [replace(chain, pass.chain)],
     attendance: [...(previous && pass.previous ? [replace(previous, pass.previous)] : []), replace(taker, pass.taker)],
   };
@@ -168,7 +171,7 @@ export class ChainService {
             }),
           ],
         });
-        started.push(presentChain(chain, seed.value.email));
+        started.push(presentChain(chain, seed.value.name ?? seed.value.email));
       } catch (error) {
         // The student changed meanwhile (scanned, was handed a chain): seed the others.
         if (!(error instanceof StoreConflictError)) throw error;
@@ -205,7 +208,7 @@ export class ChainService {
         attendance: holder && close.holder ? [replace(holder, close.holder)] : [],
         events: [audit.teacherAction(caller.id, now, 'chain_closed', { chainId, targetId: chain.value.holderId })],
       });
-      return presentChain(close.chain, holder?.value.email ?? null);
+      return presentChain(close.chain, holder ? (holder.value.name ?? holder.value.email) : null);
     });
   }
 
@@ -237,7 +240,7 @@ export class ChainService {
         ...writes,
         events: [audit.teacherAction(caller.id, now, 'chain_handed', { chainId, targetId: studentId })],
       });
-      return presentChain(pass.chain, target.value.email);
+      return presentChain(pass.chain, target.value.name ?? target.value.email);
     });
   }
 

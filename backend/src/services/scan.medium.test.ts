@@ -101,7 +101,9 @@ describe.each([
     expect((await row(host, c, winner)).holding).not.toBeNull();
     const scans = (await events(host, c)).filter((e) => e.kind === 'scan');
     expect(scans).toHaveLength(20);
-    expect(scans.filter((e) => e.outcome === 'accepted')).toHaveLength(1);
+    expect(scans.filter((e) => e.outcome === 'accepted')).toEqual([
+      expect.objectContaining({ actorId: winner.id, targetId: c.holder.id }),
+    ]);
   });
 });
 

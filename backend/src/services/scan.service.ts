@@ -260,7 +260,8 @@ export class ScanService {
       sessionId: session.id,
       attendance: handOff.attendance,
       chains: handOff.chains,
-      ...keep(body, fields),
+      // The event names whose baton was taken, so the activity list can say "Ana scanned Ben's baton".
+      ...keep(body, { ...fields, targetId: handOff.previousHolderId }),
     });
     return { ...body, hold: chains.holdFor(session.id, handOff.chain) };
   }

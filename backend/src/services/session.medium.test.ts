@@ -189,6 +189,23 @@ describe('roster and joining', () => {
     expect(roster.map((r) => r.studentId).every((id) => id.startsWith('u_'))).toBe(true);
     expect(roster.find((r) => r.email === onList.email)?.studentId).toBe(onList.id);
   });
+
+  it('finds a session created with a roster at once, with real time on (the roster’s counts come first)', async () => {
+    const host = await startTestHost(CLASS_ROLES, { logLevel: 'silent', realtime: true });
+    hosts.push(host);
+    const teacher = await signInPerson(host, TEACHER);
+    const session = await createSession(
+      host,
+      teacher,
+      buildSession(Date.now() + 60_000, { roster: ['ada@students.example.edu'] }),
+      false,
+    );
+    expect((await api(host, teacher, 'GET', `sessions/${session.id}`)).status).toBe(200);
+    const added = await api(host, teacher, 'POST', `sessions/${session.id}/co-teachers`, {
+      email: 'ada@staff.example.edu',
+    });
+    expect(added.status).toBe(200);
+  });
 });
 
 describe('co-teachers and deletion', () => {

@@ -286,6 +286,8 @@ export class SessionService {
   /** The writes after the session record (owner's index row, the start timer); idempotent. */
   private async completeCreation(caller: Caller, session: SessionRecord): Promise<Session> {
     if (session.ownerId !== caller.id) throw new AppError('CONFLICT', 'That idempotency key is taken.');
+    // Writing the roster published counts, whose read of the not-yet-stored session may have cached "none".
+    await this.deps.cache.invalidate(cacheKeys.session(session.id));
     await this.deps.index.add(session.ownerId, session, 'owner');
     if (session.status === 'scheduled') await this.deps.schedule.scheduleStart(session.id, Date.parse(session.startAt));
     return presentSession(session, 'owner', this.deps.publicUrl);

@@ -35,4 +35,18 @@ describe('the API client maps every error of the catalogue', () => {
     expect(new ApiError('NETWORK', '', 0).transient).toBe(true);
     expect(new ApiError('BATON_TAKEN', '', 409).transient).toBe(false);
   });
+
+  it('lists the fields a validation failure names, and nothing from details of another shape', () => {
+    const refused = toApiError(400, {
+      error: {
+        code: 'VALIDATION_FAILED',
+        message: 'Check the session settings.',
+        correlationId: 'c-2',
+        details: { issues: [{ path: 'endAt', message: 'The end must be after the start.' }, { path: 3 }, 'x'] },
+      },
+    });
+    expect(refused.issues).toEqual([{ path: 'endAt', message: 'The end must be after the start.' }]);
+    expect(new ApiError('NOT_FOUND', '', 404, { issues: 'none' }).issues).toEqual([]);
+    expect(new ApiError('NETWORK', '', 0).issues).toEqual([]);
+  });
 });

@@ -9,6 +9,12 @@ import { observeServerDate } from './server-clock';
 
 export type ApiErrorCode = ErrorCode | 'NETWORK';
 
+/** A field a refusal names: its dotted path in the request body and what is wrong with it. */
+export interface FieldIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
 /** A refused or failed call: `code` from the catalogue (or NETWORK), `message` for people. */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -19,6 +25,20 @@ export class ApiError extends Error {
     readonly details: Record<string, unknown> = {},
   ) {
     super(message);
+  }
+
+  /**
+   * The fields a refusal names (a validation failure's `details.issues`): each with its dotted path in the
+   * request body (`title`, `constraints.networks.cidrs.2`) and a message; empty when it names none.
+   */
+  get issues(): readonly FieldIssue[] {
+    const issues = this.details['issues'];
+    if (!Array.isArray(issues)) return [];
+    return issues.flatMap((issue: unknown) => {
+      if (typeof issue !== 'object' || issue === null) return [];
+      const { path, message } = issue as Record<string, unknown>;
+      return typeof path === 'string' && typeof message === 'string' ? [{ path, message }] : [];
+    });
   }
 
   /** Whether trying the same call again later may succeed (offline, busy, rate-limited, a race). */

@@ -1,36 +1,33 @@
-/** Home: what the product is, and a signed-in person's sessions (teachers open the projector from here). */
-import { routes, type Session, type StudentSession } from '@qrca/contract';
-import { useQuery } from '@tanstack/react-query';
+/** Home: what the product is; teachers go on to their sessions (admins to the teacher list), students see theirs. */
+import type { Session, StudentSession } from '@qrca/contract';
 import { Link } from 'react-router';
 import { Busy, ErrorNotice } from '../../../components/notice';
-import { call } from '../../../lib/api-client';
 import { useMe } from '../../auth/api/me';
 import { useSignOut } from '../../auth/api/sign-in';
+import { useSessions } from '../../sessions/api/sessions-list';
 
 const when = (iso: string) => new Date(iso).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
 
-function SessionList() {
-  const sessions = useQuery({ queryKey: ['sessions'], queryFn: () => call(routes.sessionsList) });
+/** A student's joined sessions, each opening the student's screen. */
+function JoinedSessions() {
+  const sessions = useSessions();
   if (sessions.isPending) return <Busy label="Loading your sessions…" />;
   if (sessions.error) return <ErrorNotice error={sessions.error} />;
-  if (sessions.data.sessions.length === 0) return <p>No sessions yet.</p>;
+  const joined = sessions.data.sessions.filter(
+    (session: Session | StudentSession): session is StudentSession => session.yourRole === 'student',
+  );
+  if (joined.length === 0) return <p>No sessions yet. Scan your class’s join code to join one.</p>;
   return (
     <ul className="session-list">
-      {sessions.data.sessions.map((session: Session | StudentSession) => (
+      {joined.map((session) => (
         <li key={session.id}>
           <span className="session-title">{session.title}</span>
           <span className="session-when">
             {when(session.startAt)} · {session.status}
           </span>
-          {session.yourRole === 'student' ? (
-            <Link className="button secondary" to={`/s/${session.id}`}>
-              Open
-            </Link>
-          ) : (
-            <Link className="button secondary" to={`/projector/${session.id}`}>
-              Projector view
-            </Link>
-          )}
+          <Link className="button secondary" to={`/s/${session.id}`}>
+            Open
+          </Link>
         </li>
       ))}
     </ul>
@@ -62,7 +59,21 @@ export function HomePage() {
             </button>
           </p>
           <h2>Your sessions</h2>
-          <SessionList />
+          {me.data.role === 'student' ? (
+            <JoinedSessions />
+          ) : (
+            <div className="stack">
+              <p>Create sessions, open their live dashboards and the projector screen.</p>
+              <Link className="button primary huge" to="/sessions">
+                Open your sessions
+              </Link>
+              {me.data.role === 'admin' && (
+                <Link className="button secondary" to="/admin">
+                  Teachers
+                </Link>
+              )}
+            </div>
+          )}
         </>
       )}
     </main>

@@ -1,0 +1,308 @@
+/**
+ * The roster table: every student with status, entry (on time / late, time, method), minutes late, exit,
+ * early leave, flags and override; searchable, filterable, sortable. Virtualised (only the rows in view are
+ * in the DOM) with ARIA table semantics (`aria-rowcount`, `aria-rowindex`) so screen readers still hear a
+ * table of all rows; rows are memoised, so a live change re-renders only the rows it touched.
+ */
+import type { AttendanceRow } from '@qrca/contract';
+import { defaultRangeExtractor, useVirtualizer, type Range } from '@tanstack/react-virtual';
+import { memo, useCallback, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { ENTRY_METHOD_LABEL, flagText, formatTime, STATUS_LABEL, type DisplayStatus } from '../lib/labels';
+import {
+  displayStatus,
+  minutesLate,
+  ROSTER_FILTERS,
+  toggleSort,
+  viewRows,
+  type RosterFilter,
+  type RosterSort,
+  type SortKey,
+} from '../lib/roster-view';
+
+const FILTER_LABEL: Record<RosterFilter, string> = {
+  all: 'All',
+  waiting: 'Waiting',
+  present: 'Present',
+  late: 'Late',
+  early_leave: 'Early leave',
+  left_early: 'Left early',
+  absent: 'Absent',
+  flagged: 'Flagged',
+};
+
+const COLUMNS: readonly { label: string; sort?: SortKey }[] = [
+  { label: 'Student', sort: 'name' },
+  { label: 'Status', sort: 'status' },
+  { label: 'Entry', sort: 'entry' },
+  { label: 'Minutes late', sort: 'minutesLate' },
+  { label: 'Exit' },
+  { label: 'Early leave' },
+  { label: 'Flags' },
+  { label: 'Override' },
+];
+
+const ROW_ESTIMATE_PX = 64;
+
+interface RowProps {
+  readonly row: AttendanceRow;
+  readonly status: DisplayStatus;
+  readonly late: number | null;
+  readonly index: number;
+  readonly start: number;
+  readonly measure: (element: HTMLElement | null) => void;
+  readonly onOverride: (studentId: string) => void;
+  readonly onFocusRow: (studentId: string) => void;
+}
+
+const RosterRow = memo(function RosterRow({
+  row,
+  status,
+  late,
+  index,
+  start,
+  measure,
+  onOverride,
+  onFocusRow,
+}: RowProps) {
+  const name = row.name ?? row.email;
+  return (
+    <div
+      role="row"
+      aria-rowindex={index + 2}
+      data-index={index}
+      ref={measure}
+      className="dash-row"
+      style={{ transform: `translateY(${start}px)` }}
+      onFocus={() => onFocusRow(row.studentId)}
+    >
+      <div role="cell" className="dash-cell-student">
+        <span className="dash-name">{name}</span>
+        {row.name && <span className="dash-email">{row.email}</span>}
+        {!row.joined && <span className="dash-email">Not joined</span>}
+      </div>
+      <div role="cell">
+        <span className={`dash-status-badge dash-st-${status}`}>{STATUS_LABEL[status]}</span>
+      </div>
+      <div role="cell">
+        {row.entry ? (
+          <>
+            <span>{row.entry === 'late' ? 'Late' : 'On time'}</span>
+            {row.entryAt && <time dateTime={row.entryAt}> {formatTime(row.entryAt)}</time>}
+            {row.entryMethod && <span className="dash-email">by {ENTRY_METHOD_LABEL[row.entryMethod]}</span>}
+          </>
+        ) : (
+          <span className="dash-none">Not yet</span>
+        )}
+      </div>
+      <div role="cell">{late === null ? <span className="dash-none">–</span> : `${late} min`}</div>
+      <div role="cell">
+        {row.exitVerified ? (
+          <>Verified{row.exitAt && <time dateTime={row.exitAt}> {formatTime(row.exitAt)}</time>}</>
+        ) : (
+          <span className="dash-none">–</span>
+        )}
+      </div>
+      <div role="cell">
+        {row.earlyLeaveAt ? (
+          <time dateTime={row.earlyLeaveAt}>{formatTime(row.earlyLeaveAt)}</time>
+        ) : (
+          <span className="dash-none">–</span>
+        )}
+      </div>
+      <div role="cell" className="dash-flags">
+        {row.flags.length === 0 ? (
+          <span className="dash-none">–</span>
+        ) : (
+          row.flags.map((flag) => {
+            const text = flagText(flag);
+            return (
+              <span key={flag} className="dash-flag" title={text.explanation || undefined}>
+                {text.label}
+              </span>
+            );
+          })
+        )}
+      </div>
+      <div role="cell" className="dash-cell-override">
+        {row.override && (
+          <span className="dash-override">
+            {STATUS_LABEL[row.override.final]}: “{row.override.reason}”
+          </span>
+        )}
+        <button type="button" className="secondary dash-small" onClick={() => onOverride(row.studentId)}>
+          Override<span className="dash-sr-only"> {name}</span>
+        </button>
+      </div>
+    </div>
+  );
+});
+
+export interface RosterTableProps {
+  readonly rows: readonly AttendanceRow[];
+  readonly entryClosesAt: string;
+  readonly ended: boolean;
+  readonly onOverride: (studentId: string) => void;
+}
+
+/** Throws nothing. */
+export const RosterTable = memo(function RosterTable({ rows, entryClosesAt, ended, onOverride }: RosterTableProps) {
+  const [search, setSearch] = useState('');
+  const [filter, setFilter] = useState<RosterFilter>('all');
+  const [sort, setSort] = useState<RosterSort>({ key: 'name', direction: 'ascending' });
+  const searchId = useId();
+  const filterId = useId();
+  const countId = useId();
+  const scroller = useRef<HTMLDivElement>(null);
+  const header = useRef<HTMLDivElement>(null);
+  const [headerHeight, setHeaderHeight] = useState(48);
+  const focused = useRef<string | undefined>(undefined);
+
+  const context = useMemo(() => ({ entryClosesAt, ended }), [entryClosesAt, ended]);
+  const view = useMemo(() => viewRows(rows, { search, filter, sort }, context), [rows, search, filter, sort, context]);
+  const indexOf = useMemo(() => new Map(view.map((row, index) => [row.studentId, index])), [view]);
+
+  useLayoutEffect(() => {
+    const element = header.current;
+    if (!element) return;
+    const update = () => setHeaderHeight(element.offsetHeight);
+    update();
+    const observer = new ResizeObserver(update);
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
+
+  // The row holding focus stays rendered when scrolled away, so keyboard focus is never lost.
+  const rangeExtractor = useCallback(
+    (range: Range) => {
+      const indexes = defaultRangeExtractor(range);
+      const pinned = focused.current === undefined ? undefined : indexOf.get(focused.current);
+      if (pinned === undefined || indexes.includes(pinned)) return indexes;
+      return [...indexes, pinned].sort((a, b) => a - b);
+    },
+    [indexOf],
+  );
+
+  const virtualizer = useVirtualizer({
+    count: view.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_ESTIMATE_PX,
+    overscan: 8,
+    scrollMargin: headerHeight,
+    getItemKey: (index) => view[index]?.studentId ?? index,
+    rangeExtractor,
+  });
+  const onFocusRow = useCallback((studentId: string) => {
+    focused.current = studentId;
+  }, []);
+
+  const items = virtualizer.getVirtualItems();
+  return (
+    <section className="dash-roster" aria-labelledby="roster-title">
+      <h2 id="roster-title">Roster</h2>
+      <div className="dash-roster-tools">
+        <div>
+          <label htmlFor={searchId}>Search by name or email</label>
+          <input
+            id={searchId}
+            type="search"
+            value={search}
+            autoComplete="off"
+            onChange={(event) => setSearch(event.target.value)}
+          />
+        </div>
+        <div>
+          <label htmlFor={filterId}>Show</label>
+          <select id={filterId} value={filter} onChange={(event) => setFilter(event.target.value as RosterFilter)}>
+            {ROSTER_FILTERS.map((option) => (
+              <option key={option} value={option}>
+                {FILTER_LABEL[option]}
+              </option>
+            ))}
+          </select>
+        </div>
+        <p id={countId} className="dash-hint" aria-live="polite">
+          {view.length === rows.length
+            ? `${rows.length} ${rows.length === 1 ? 'student' : 'students'}`
+            : `${view.length} of ${rows.length} students`}
+        </p>
+      </div>
+      <div
+        ref={scroller}
+        className="dash-table-scroll"
+        role="table"
+        aria-labelledby="roster-title"
+        aria-describedby={countId}
+        aria-rowcount={view.length + 1}
+        tabIndex={0}
+      >
+        <div role="rowgroup" className="dash-thead" ref={header}>
+          <div role="row" aria-rowindex={1} className="dash-row dash-head-row">
+            {COLUMNS.map((column) => {
+              if (!column.sort) {
+                return (
+                  <div key={column.label} role="columnheader">
+                    {column.label}
+                  </div>
+                );
+              }
+              const key = column.sort;
+              const active = sort.key === key;
+              return (
+                <div key={column.label} role="columnheader" aria-sort={active ? sort.direction : 'none'}>
+                  <button
+                    type="button"
+                    className="dash-sort"
+                    onClick={() => setSort((current) => toggleSort(current, key))}
+                  >
+                    {column.label}
+                    <span aria-hidden="true" className="dash-sort-mark">
+                      {active ? (sort.direction === 'ascending' ? '▲' : '▼') : '↕'}
+                    </span>
+                  </button>
+                </div>
+              );
+            })}
+          </div>
+        </div>
+        <div role="rowgroup" className="dash-tbody" style={{ height: virtualizer.getTotalSize() }}>
+          {view.length === 0 && (
+            <div role="row" aria-rowindex={2} className="dash-row dash-empty">
+              <div role="cell">{rows.length === 0 ? 'Nobody has joined yet.' : 'No student matches.'}</div>
+            </div>
+          )}
+          {items.map((item) => {
+            const row = view[item.index];
+            if (!row) return null;
+            return (
+              <RosterRow
+                key={item.key}
+                row={row}
+                status={displayStatus(row, ended)}
+                late={minutesLate(row, entryClosesAt)}
+                index={item.index}
+                start={item.start - headerHeight}
+                measure={virtualizer.measureElement}
+                onOverride={onOverride}
+                onFocusRow={onFocusRow}
+              />
+            );
+          })}
+        </div>
+      </div>
+      <details className="dash-flag-help">
+        <summary>What the flags mean</summary>
+        <dl>
+          {['not_on_roster', 'off_network', 'outside_geofence'].map((flag) => (
+            <div key={flag}>
+              <dt>{flagText(flag).label}</dt>
+              <dd>{flagText(flag).explanation}</dd>
+            </div>
+          ))}
+        </dl>
+        <p className="dash-hint">
+          Flags are evidence to look at, not proof: confirm with the student before you override.
+        </p>
+      </details>
+    </section>
+  );
+});
