@@ -76,6 +76,9 @@ export function HomePage() {
           )}
         </>
       )}
+      <footer className="page-footer">
+        <a href="/api-reference.html">API reference</a> for developers and scripts
+      </footer>
     </main>
   );
 }
