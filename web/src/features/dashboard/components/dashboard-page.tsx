@@ -90,7 +90,7 @@ export function DashboardPage() {
           Live updates are paused; the dashboard refreshes every 5 seconds.
         </p>
       )}
-      <CountsPanel counts={state?.counts} total={rows.length} />
+      <CountsPanel counts={state?.counts} total={rows.length} ended={ended} />
       <div className="dash-columns">
         <PhaseControls session={data} now={now} />
         <ChainPanel

@@ -12,6 +12,13 @@ import { phaseActions } from '../lib/phases';
 import { ActionButton } from './action-button';
 import { ConfirmModal } from './modal';
 
+/** How students check in on time, as the session is set up. */
+const ON_TIME_BY: Record<Session['entryMethod'], string> = {
+  chain: 'students check in through chains',
+  projector: 'students check in with the projector’s code',
+  both: 'students check in through chains or with the projector’s code',
+};
+
 /** Where the session is now, in one sentence. */
 function phaseSentence(session: Session, now: number, exitWindowAt: number): string {
   if (session.status === 'scheduled') return `Not started: starts by itself at ${formatTime(session.startAt)}.`;
@@ -19,7 +26,7 @@ function phaseSentence(session: Session, now: number, exitWindowAt: number): str
   const closes = Date.parse(session.entryClosesAt);
   if (now < closes) {
     const minutes = Math.ceil((closes - now) / 60_000);
-    return `On-time entry is open until ${formatTime(session.entryClosesAt)} (${minutes} min left): students check in through chains.`;
+    return `On-time entry is open until ${formatTime(session.entryClosesAt)} (${minutes} min left): ${ON_TIME_BY[session.entryMethod]}.`;
   }
   const exit =
     now >= exitWindowAt

@@ -2,7 +2,9 @@
  * The roster table: every student with status, entry (on time / late, time, method), minutes late, exit,
  * early leave, flags and override; searchable, filterable, sortable. Virtualised (only the rows in view are
  * in the DOM) with ARIA table semantics (`aria-rowcount`, `aria-rowindex`) so screen readers still hear a
- * table of all rows; rows are memoised, so a live change re-renders only the rows it touched.
+ * table of all rows; rows are memoised, so a live change re-renders only the rows it touched. The view (search,
+ * filter, sort) is carried forward from batch to batch (`updateRosterView`): a batch of live changes looks at the
+ * rows it changed, not all 1,000, and while no row moves the virtualiser keeps its measurements.
  */
 import type { AttendanceRow } from '@qrca/contract';
 import { defaultRangeExtractor, useVirtualizer, type Range } from '@tanstack/react-virtual';
@@ -11,11 +13,13 @@ import { ENTRY_METHOD_LABEL, flagText, formatTime, STATUS_LABEL, type DisplaySta
 import {
   displayStatus,
   minutesLate,
+  positionIn,
   ROSTER_FILTERS,
   toggleSort,
-  viewRows,
+  updateRosterView,
   type RosterFilter,
   type RosterSort,
+  type RosterView,
   type SortKey,
 } from '../lib/roster-view';
 
@@ -158,8 +162,15 @@ export const RosterTable = memo(function RosterTable({ rows, entryClosesAt, ende
   const focused = useRef<string | undefined>(undefined);
 
   const context = useMemo(() => ({ entryClosesAt, ended }), [entryClosesAt, ended]);
-  const view = useMemo(() => viewRows(rows, { search, filter, sort }, context), [rows, search, filter, sort, context]);
-  const indexOf = useMemo(() => new Map(view.map((row, index) => [row.studentId, index])), [view]);
+  const query = useMemo(() => ({ search, filter, sort }), [search, filter, sort]);
+  // The previous view, carried forward: only the rows a batch changed are filtered and placed again.
+  const lastView = useRef<RosterView | undefined>(undefined);
+  const current = useMemo(
+    () => (lastView.current = updateRosterView(lastView.current, rows, query, context)),
+    [rows, query, context],
+  );
+  const view = current.rows;
+  const order = current.order;
 
   useLayoutEffect(() => {
     const element = header.current;
@@ -175,12 +186,14 @@ export const RosterTable = memo(function RosterTable({ rows, entryClosesAt, ende
   const rangeExtractor = useCallback(
     (range: Range) => {
       const indexes = defaultRangeExtractor(range);
-      const pinned = focused.current === undefined ? undefined : indexOf.get(focused.current);
+      const pinned = focused.current === undefined ? undefined : positionIn(order, focused.current);
       if (pinned === undefined || indexes.includes(pinned)) return indexes;
       return [...indexes, pinned].sort((a, b) => a - b);
     },
-    [indexOf],
+    [order],
   );
+  // Keys by position change only when the order does; the virtualiser measures afresh only then.
+  const getItemKey = useCallback((index: number) => order[index] ?? index, [order]);
 
   const virtualizer = useVirtualizer({
     count: view.length,
@@ -188,7 +201,7 @@ export const RosterTable = memo(function RosterTable({ rows, entryClosesAt, ende
     estimateSize: () => ROW_ESTIMATE_PX,
     overscan: 8,
     scrollMargin: headerHeight,
-    getItemKey: (index) => view[index]?.studentId ?? index,
+    getItemKey,
     rangeExtractor,
   });
   const onFocusRow = useCallback((studentId: string) => {

@@ -5,7 +5,7 @@
  * write and one render per batch, one Map write per row.
  */
 import type { AttendanceCounts, AttendanceRow, Chain, Session } from '@qrca/contract';
-import { useQueryClient } from '@tanstack/react-query';
+import { notifyManager, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useRealtime, type RealtimeHandlers, type RealtimeState } from '../../../lib/realtime';
 import { sessionKey } from '../../student/api/session';
@@ -56,12 +56,15 @@ export function useLiveDashboard(sessionId: string): LiveDashboard {
     timer.current = undefined;
     const { rows, chains, counts } = pending.current;
     pending.current = empty();
-    if (rows.size > 0 || counts) {
-      client.setQueryData<AttendanceState>(attendanceKey(sessionId), (state) =>
-        state ? applyAttendanceChanges(state, rows.values(), counts) : state,
-      );
-    }
-    if (chains.size > 0) mergeChains(client, sessionId, chains.values());
+    // Rows, counts and chains of one batch reach the screen in one render.
+    notifyManager.batch(() => {
+      if (rows.size > 0 || counts) {
+        client.setQueryData<AttendanceState>(attendanceKey(sessionId), (state) =>
+          state ? applyAttendanceChanges(state, rows.values(), counts) : state,
+        );
+      }
+      if (chains.size > 0) mergeChains(client, sessionId, chains.values());
+    });
   }, [client, sessionId]);
 
   const schedule = useCallback(() => {

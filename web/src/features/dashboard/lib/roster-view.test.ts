@@ -1,3 +1,5 @@
+import type { AttendanceRow } from '@qrca/contract';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   displayStatus,
@@ -5,9 +7,15 @@ import {
   matchesFilter,
   matchesSearch,
   minutesLate,
+  positionIn,
+  ROSTER_FILTERS,
+  SORT_KEYS,
   toggleSort,
+  updateRosterView,
   viewRows,
   type RosterQuery,
+  type SortDirection,
+  type SortKey,
 } from './roster-view';
 import { buildRow } from './test-rows';
 
@@ -150,5 +158,110 @@ describe('sorting', () => {
       key: 'entry',
       direction: 'ascending',
     });
+  });
+});
+
+describe('the view carried forward through live changes', () => {
+  const sortBy = (key: SortKey, direction: SortDirection = 'ascending') => query({ sort: { key, direction } });
+
+  it('puts a changed row that sorts the same in its old place, keeping the order array', () => {
+    const first = updateRosterView(undefined, rows, query(), context);
+    const ana2 = { ...ana, flags: ['off_network'] };
+    const next = updateRosterView(first, [dee, cy, ben, ana2, eve], query(), context);
+    expect(next.rows).toEqual([ana2, ben, cy, dee, eve]);
+    expect(next.rows[0]).toBe(ana2);
+    expect(next.order).toBe(first.order);
+  });
+
+  it('moves a row whose sorted value changed, and takes in or out rows the filter now selects', () => {
+    const byStatus = updateRosterView(undefined, rows, sortBy('status'), context);
+    expect(ids(byStatus.rows)).toEqual(['s3', 's4', 's2', 's1', 's5']);
+    const cyIn = { ...cy, entry: 'on_time' as const, entryAt: '2026-06-03T09:03:00.000Z', final: 'present' as const };
+    const moved = updateRosterView(byStatus, [dee, cyIn, ben, ana, eve], sortBy('status'), context);
+    expect(ids(moved.rows)).toEqual(['s4', 's2', 's1', 's3', 's5']);
+    expect(moved.order).not.toBe(byStatus.order);
+
+    const waiting = updateRosterView(undefined, rows, query({ filter: 'waiting' }), context);
+    const fay = buildRow('s6', { name: 'Fay' });
+    const next = updateRosterView(waiting, [dee, cyIn, ben, ana, eve, fay], query({ filter: 'waiting' }), context);
+    expect(ids(next.rows)).toEqual(['s6']);
+  });
+
+  it('answers the previous view when the list is the same, and starts afresh for another query', () => {
+    const first = updateRosterView(undefined, rows, query(), context);
+    expect(updateRosterView(first, rows, query(), context)).toBe(first);
+    const searched = updateRosterView(first, rows, query({ search: 'ben' }), context);
+    expect(ids(searched.rows)).toEqual(['s2']);
+    expect(positionIn(first.order, 's3')).toBe(2);
+    expect(positionIn(first.order, 'nobody')).toBeUndefined();
+  });
+
+  it('always equals filtering and sorting the whole list afresh', () => {
+    const names = ['Ana', 'ana', 'Ben', 'Émile', null, 'Zoë', 'Cy'];
+    const arbitraryRow = (id: string) =>
+      fc
+        .record({
+          name: fc.constantFrom(...names),
+          joined: fc.boolean(),
+          entry: fc.constantFrom(null, 'on_time', 'late'),
+          minute: fc.integer({ min: 0, max: 30 }),
+          final: fc.constantFrom('present', 'late', 'early_leave', 'left_early', 'absent'),
+          flagged: fc.boolean(),
+          overridden: fc.boolean(),
+        })
+        .map(({ name, joined, entry, minute, final, flagged, overridden }) =>
+          buildRow(id, {
+            name,
+            joined,
+            entry: entry as AttendanceRow['entry'],
+            entryAt: entry ? `2026-06-03T09:${String(minute).padStart(2, '0')}:00.000Z` : null,
+            final: final as AttendanceRow['final'],
+            flags: flagged ? ['off_network'] : [],
+            override: overridden ? { final: 'present', reason: 'seen', by: 't@staff.example.edu', at: closes } : null,
+          }),
+        );
+    const arbitraryQuery = fc.record({
+      search: fc.constantFrom('', 'a', 'ben', 's1'),
+      filter: fc.constantFrom(...ROSTER_FILTERS),
+      sort: fc.record({ key: fc.constantFrom(...SORT_KEYS), direction: fc.constantFrom('ascending', 'descending') }),
+    }) as fc.Arbitrary<RosterQuery>;
+    // A batch: rows replaced (by index into the list) and students appended.
+    const arbitraryBatch = fc.record({
+      changes: fc.array(fc.tuple(fc.nat(), fc.nat({ max: 1_000 })), { maxLength: 8 }),
+      appended: fc.nat({ max: 2 }),
+    });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 40 }),
+        arbitraryQuery,
+        fc.boolean(),
+        fc.array(arbitraryBatch, { maxLength: 6 }),
+        fc.infiniteStream(arbitraryRow('x')),
+        (size, rosterQuery, ended, batches, variants) => {
+          const at = { entryClosesAt: closes, ended };
+          const fresh = (id: string) => ({
+            ...(variants.next().value as AttendanceRow),
+            studentId: id,
+            email: `${id}@x.edu`,
+          });
+          let list = Array.from({ length: size }, (_, i) => fresh(`s${i}`));
+          let view = updateRosterView(undefined, list, rosterQuery, at);
+          for (const { changes, appended } of batches) {
+            list = [...list];
+            for (const [index] of changes) {
+              if (list.length > 0)
+                list[index % list.length] = fresh((list[index % list.length] as AttendanceRow).studentId);
+            }
+            for (let i = 0; i < appended; i++) list.push(fresh(`s${list.length}`));
+            view = updateRosterView(view, list, rosterQuery, at);
+            const expected = viewRows(list, rosterQuery, at);
+            expect(view.rows).toEqual(expected);
+            view.rows.forEach((row, i) => expect(row).toBe(expected[i]));
+            expect(view.order).toEqual(expected.map((row) => row.studentId));
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
