@@ -250,7 +250,8 @@ describe('the teacher console', () => {
       buffer: Buffer.from(ROSTER_CSV, 'utf8'),
     });
     await page.getByText('Loaded “physics-2b.csv” into the box above. Check the preview below.').waitFor();
-    await page.getByText(`${CLASS.length} students understood, 1 line not used.`).waitFor();
+    await page.getByText(`${CLASS.length} students understood.`).waitFor();
+    await page.getByText('Heading row left out: Name,Email').waitFor();
     const preview = page.getByRole('region', { name: `Students on the roster (${CLASS.length})` });
     for (const student of CLASS) {
       await preview.getByRole('row').filter({ hasText: student.email }).getByText(student.name).waitFor();

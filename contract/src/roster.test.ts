@@ -24,14 +24,13 @@ describe('rosterFromRows', () => {
     ]);
   });
 
-  it('leaves out rows without an email (headers, blanks) with their line and text', () => {
-    expect(rosterFromRows(rows(['name', 'email'], ['', ''], ['ada@uni.edu']))).toEqual({
+  it('skips blank rows and a heading; leaves out later rows without an email with their line and text', () => {
+    expect(rosterFromRows(rows(['', ''], ['name', 'email'], ['', ''], ['ada@uni.edu'], ['Bob']))).toEqual({
       entries: ['ada@uni.edu'],
-      rejected: [
-        { line: 1, text: 'name,email', reason: 'no_email' },
-        { line: 2, text: ',', reason: 'no_email' },
-      ],
+      rejected: [{ line: 5, text: 'Bob', reason: 'no_email' }],
+      heading: 'name,email',
     });
+    expect(rosterFromRows(rows(['ada@uni.edu'], ['Bob'])).heading).toBeUndefined();
   });
 
   it('leaves out invalid emails, naming the cell', () => {

@@ -30,24 +30,32 @@ export interface RosterRejection {
 export interface RosterReading {
   readonly entries: RosterEntry[];
   readonly rejected: RosterRejection[];
+  /** The heading row that was skipped (a first row without an '@'), as one line of text. */
+  readonly heading?: string;
 }
 
 const asText = (cells: readonly string[]): string =>
   cells.map((cell) => (/[",\n\r]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell)).join(',');
 
 /**
- * Reads roster rows: a row without an '@' (a header, a blank) is left out as `no_email`, one whose email is
- * not valid as `invalid_email`, a repeat of an earlier email as `duplicate` (its name fills in a missing one).
- * Emails come out trimmed and lower-cased. Throws nothing.
+ * Reads roster rows: blank rows and a heading (a first row without an '@') are skipped; another row without an
+ * '@' is left out as `no_email`, one whose email is not valid as `invalid_email`, a repeat of an earlier email
+ * as `duplicate` (its name fills in a missing one). Emails come out trimmed and lower-cased. Throws nothing.
  */
 export function rosterFromRows(rows: readonly RosterRow[]): RosterReading {
   const students = new Map<string, string | undefined>();
   const rejected: RosterRejection[] = [];
+  let first = true;
+  let heading: string | undefined;
   for (const { line, cells } of rows) {
+    if (cells.every((cell) => cell.trim() === '')) continue;
+    const isFirst = first;
+    first = false;
     const text = asText(cells);
     const emailCell = cells.find((cell) => cell.includes('@'));
     if (emailCell === undefined) {
-      rejected.push({ line, text, reason: 'no_email' });
+      if (isFirst) heading = text;
+      else rejected.push({ line, text, reason: 'no_email' });
       continue;
     }
     const parsed = EmailSchema.safeParse(emailCell);
@@ -68,7 +76,7 @@ export function rosterFromRows(rows: readonly RosterRow[]): RosterReading {
     students.set(email, name);
   }
   const entries = [...students].map(([email, name]): RosterEntry => (name ? { email, name } : email));
-  return { entries, rejected };
+  return heading === undefined ? { entries, rejected } : { entries, rejected, heading };
 }
 
 /** A record of csv-parse with its `info: true` option: the cells and the line the record ends on. */

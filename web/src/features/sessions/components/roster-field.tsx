@@ -30,7 +30,7 @@ export function RosterPreview({ result, source }: { result: RosterTextResult; so
       </section>
     );
   }
-  const { entries, rejected } = result.reading;
+  const { entries, rejected, heading } = result.reading;
   return (
     <section className="roster-preview" aria-labelledby="roster-preview-title">
       <h3 id="roster-preview-title">Roster preview</h3>
@@ -38,6 +38,11 @@ export function RosterPreview({ result, source }: { result: RosterTextResult; so
         {plural(entries.length, 'student', 'students')} understood
         {rejected.length > 0 && `, ${plural(rejected.length, 'line', 'lines')} not used`}.
       </p>
+      {heading !== undefined && (
+        <p className="hint">
+          Heading row left out: <code>{heading}</code>
+        </p>
+      )}
       <h4 id="roster-accepted-title">Students on the roster ({entries.length.toLocaleString()})</h4>
       {entries.length === 0 ? (
         <p className="hint">None yet: each line needs an email address.</p>

@@ -7,8 +7,8 @@ describe('readRosterText', () => {
     expect(readRosterText(csv)).toEqual({
       reading: {
         entries: [{ email: 'ada@uni.edu', name: 'Lovelace, Ada' }],
+        heading: 'name,email',
         rejected: [
-          { line: 1, text: 'name,email', reason: 'no_email' },
           { line: 4, text: '"Hopper, Grace",grace@', reason: 'invalid_email', email: 'grace@' },
           { line: 5, text: 'ada@uni.edu', reason: 'duplicate', email: 'ada@uni.edu' },
         ],

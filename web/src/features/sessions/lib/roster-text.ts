@@ -46,8 +46,8 @@ export function readRosterText(text: string): RosterTextResult {
 /** Why a roster reading cannot be saved (none of its lines has a student, or too many), else undefined. */
 export function rosterProblem(result: RosterTextResult): string | undefined {
   if ('error' in result) return result.error;
-  const { entries, rejected } = result.reading;
-  if (entries.length === 0 && rejected.length > 0) {
+  const { entries, rejected, heading } = result.reading;
+  if (entries.length === 0 && (rejected.length > 0 || heading !== undefined)) {
     return 'No line of the roster has an email address. Put one student on each line, with their email.';
   }
   if (entries.length > MAX_ROSTER) {
