@@ -7,7 +7,15 @@ import { memo, useId, useMemo, useState, type FormEvent } from 'react';
 import { ErrorNotice } from '../../../components/notice';
 import { useChainActions, useStartChains } from '../api/chains';
 import type { StallNotice } from '../hooks/use-live-dashboard';
-import { chainName, eligibleHolders, numberChains, STALL_TEXT, stallOf, type Stall } from '../lib/chains';
+import {
+  chainName,
+  eligibleHolders,
+  numberChains,
+  passedOnAfterStall,
+  STALL_TEXT,
+  stallOf,
+  type Stall,
+} from '../lib/chains';
 import { formatAgo } from '../lib/labels';
 import { phaseActions } from '../lib/phases';
 import { ActionButton } from './action-button';
@@ -96,6 +104,7 @@ const ChainCard = memo(function ChainCard({
   const actions = useChainActions(sessionId, chain.chainId);
   const [dialog, setDialog] = useState<'hand' | 'close'>();
   const stalled = stallOf(chain, stall);
+  const passedOn = passedOnAfterStall(chain, stall, now);
   const titleId = `chain-${chain.chainId}`;
   const holder = chain.holderName ?? 'someone who left';
   const busy = actions.reseed.isPending || actions.hand.isPending || actions.close.isPending;
@@ -107,6 +116,7 @@ const ChainCard = memo(function ChainCard({
       {stalled && (
         <p className="dash-badge dash-tone-bad">Stalled{stalled === 'stalled' ? '' : `: ${STALL_TEXT[stalled]}`}</p>
       )}
+      {passedOn && <p className="dash-badge dash-tone-neutral">Passed on after a stall ({STALL_TEXT[passedOn]})</p>}
       <dl className="dash-chain-facts">
         <div>
           <dt>Holder</dt>

@@ -101,7 +101,7 @@ export function useLiveDashboard(sessionId: string): LiveDashboard {
       setStalls((current) => {
         const seen = current.get(chain.chainId);
         if (seen && seen.seq > chain.seq) return current;
-        return new Map(current).set(chain.chainId, { seq: chain.seq, reason });
+        return new Map(current).set(chain.chainId, { seq: chain.seq, reason, at: Date.now() });
       });
       setLastStall((last) => ({ chain, reason, serial: (last?.serial ?? 0) + 1 }));
     },

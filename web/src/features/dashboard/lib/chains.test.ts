@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { chainName, eligibleHolders, isNewer, mergeChain, numberChains, stallOf } from './chains';
+import {
+  chainName,
+  eligibleHolders,
+  isNewer,
+  mergeChain,
+  numberChains,
+  PASSED_ON_NOTE_MS,
+  passedOnAfterStall,
+  stallOf,
+} from './chains';
 import { buildChain, buildRow } from './test-rows';
 
 describe('merging chain events', () => {
@@ -44,10 +53,20 @@ describe('numbering and stalls', () => {
 
   it('shows a stall only for the hold that stalled, and never on a closed chain', () => {
     const chain = buildChain('c', { seq: 5 });
-    expect(stallOf(chain, { seq: 5, reason: 'holder_offline' })).toBe('holder_offline');
-    expect(stallOf(chain, { seq: 4, reason: 'idle' })).toBeNull();
+    expect(stallOf(chain, { seq: 5, reason: 'holder_offline', at: 0 })).toBe('holder_offline');
+    expect(stallOf(chain, { seq: 4, reason: 'idle', at: 0 })).toBeNull();
     expect(stallOf({ ...chain, state: 'stalled' }, undefined)).toBe('stalled');
-    expect(stallOf({ ...chain, state: 'closed' }, { seq: 5, reason: 'idle' })).toBeNull();
+    expect(stallOf({ ...chain, state: 'closed' }, { seq: 5, reason: 'idle', at: 0 })).toBeNull();
+  });
+
+  it('notes for a minute that a chain was passed on after its previous hold stalled', () => {
+    const chain = buildChain('c', { seq: 6 });
+    const stall = { seq: 5, reason: 'holder_offline' as const, at: 1_000 };
+    expect(passedOnAfterStall(chain, stall, 1_000 + PASSED_ON_NOTE_MS - 1)).toBe('holder_offline');
+    expect(passedOnAfterStall(chain, stall, 1_000 + PASSED_ON_NOTE_MS)).toBeNull();
+    expect(passedOnAfterStall(chain, { ...stall, seq: 6 }, 1_000)).toBeNull(); // still stalled: the badge says so
+    expect(passedOnAfterStall({ ...chain, state: 'closed' }, stall, 1_000)).toBeNull();
+    expect(passedOnAfterStall(chain, undefined, 1_000)).toBeNull();
   });
 });
 

@@ -11,7 +11,12 @@ export type StallReason = 'idle' | 'holder_offline';
 export interface Stall {
   readonly seq: number;
   readonly reason: StallReason;
+  /** Epoch ms the dashboard heard of it. */
+  readonly at: number;
 }
+
+/** How long a chain shows that it was passed on after a stall. */
+export const PASSED_ON_NOTE_MS = 60_000;
 
 export const STALL_TEXT: Record<StallReason, string> = {
   holder_offline: 'holder offline',
@@ -57,6 +62,15 @@ export function stallOf(chain: Chain, stall: Stall | undefined): StallReason | '
   if (chain.state === 'closed') return null;
   if (stall && stall.seq === chain.seq) return stall.reason;
   return chain.state === 'stalled' ? 'stalled' : null;
+}
+
+/**
+ * Why a chain was passed on by itself lately (auto-reseed after a stall of an earlier hold), for a short note
+ * on its card; null when it was not, or long enough ago. Throws nothing.
+ */
+export function passedOnAfterStall(chain: Chain, stall: Stall | undefined, nowMs: number): StallReason | null {
+  if (chain.state === 'closed' || !stall || stall.seq >= chain.seq) return null;
+  return nowMs - stall.at < PASSED_ON_NOTE_MS ? stall.reason : null;
 }
 
 /**
