@@ -3,8 +3,10 @@
  * Both hosts (Azure Functions and the local host) get their services from a {@link ServiceRuntime}.
  */
 import { REALTIME_HUB } from '@qrca/contract';
+import { sharedCredentials, type CredentialFactory } from './adapters/azure-identity/azure-credential';
 import { MemoryCacheStore } from './adapters/memory-cache/memory-cache';
 import { DevOutbox } from './adapters/outbox/dev-outbox';
+import { EntraRedisAuth } from './adapters/redis/entra-redis-auth';
 import { createRedisCacheStore } from './adapters/redis/redis-cache';
 import { createSignalRRealtime, noRealtime } from './adapters/signalr/signalr-realtime';
 import { createSmtpMailer } from './adapters/smtp/smtp-mailer';
@@ -82,18 +84,47 @@ export interface CompositionOptions {
   readonly observeRealtime?: DeliveryObserver;
   /** Wraps the opened store (tests inject failures between writes with it). */
   readonly wrapStore?: (store: TableStore) => TableStore;
+  /** Makes the Microsoft Entra ID credentials the config names (default: @azure/identity's); tests record them. */
+  readonly credentials?: CredentialFactory;
 }
 
-async function openStore(config: AppConfig): Promise<TableStore> {
-  return config.store.kind === 'sqlite'
-    ? openSqliteTableStore({ file: config.store.file })
+/** What the adapter factories below need besides the config. */
+export interface AdapterContext {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** One credential per distinct identity setting. */
+  readonly credentials: CredentialFactory;
+}
+
+/** The table store the config names: SQLite, or Azure Tables with a connection string or Entra ID. */
+export async function openStore(config: AppConfig, context: AdapterContext): Promise<TableStore> {
+  if (config.store.kind === 'sqlite') return openSqliteTableStore({ file: config.store.file });
+  return config.store.credential
+    ? createAzureTableStore({
+        endpoint: config.store.endpoint,
+        credential: context.credentials(config.store.credential),
+      })
     : createAzureTableStore({ connectionString: config.store.connectionString });
 }
 
-function openCache(config: AppConfig, clock: Clock): CacheStore {
-  return config.cache.kind === 'redis'
-    ? createRedisCacheStore({ url: config.cache.url, keyPrefix: config.cache.keyPrefix })
-    : new MemoryCacheStore({ maxEntries: config.cache.maxEntries, clock });
+/** The cache the config names: in-process, or Redis (AUTH from the URL, or Entra ID tokens renewed in time). */
+export function openCache(config: AppConfig, context: AdapterContext): CacheStore {
+  if (config.cache.kind === 'memory') {
+    return new MemoryCacheStore({ maxEntries: config.cache.maxEntries, clock: context.clock });
+  }
+  const { credential } = config.cache;
+  return createRedisCacheStore({
+    url: config.cache.url,
+    keyPrefix: config.cache.keyPrefix,
+    ...(credential
+      ? {
+          credentials: new EntraRedisAuth({
+            credential: context.credentials(credential),
+            onError: (error) => context.logger.warn({ err: error }, 'Redis Entra token renewal failed'),
+          }),
+        }
+      : {}),
+  });
 }
 
 function openMailer(config: AppConfig, clock: Clock): Mailer {
@@ -107,15 +138,18 @@ function openMailer(config: AppConfig, clock: Clock): Mailer {
       });
 }
 
-function openRealtime(config: AppConfig): Realtime {
-  return config.realtime.kind === 'signalr'
+/** The realtime service the config names: SignalR (AccessKey or Entra ID), or none. */
+export function openRealtime(config: AppConfig, context: AdapterContext): Realtime {
+  if (config.realtime.kind !== 'signalr') return noRealtime;
+  const { endpoint, clientEndpoint, credential, accessKey } = config.realtime;
+  return credential
     ? createSignalRRealtime({
-        endpoint: config.realtime.endpoint,
-        accessKey: config.realtime.accessKey,
-        clientEndpoint: config.realtime.clientEndpoint,
+        endpoint,
+        clientEndpoint,
         hub: REALTIME_HUB,
+        credential: context.credentials(credential),
       })
-    : noRealtime;
+    : createSignalRRealtime({ endpoint, clientEndpoint, hub: REALTIME_HUB, accessKey });
 }
 
 /** Builds every adapter and service once. */
@@ -125,10 +159,11 @@ export async function createServices(
   options: CompositionOptions = {},
 ): Promise<Services> {
   const clock = options.clock ?? systemClock;
-  const opened = await openStore(config);
+  const adapters: AdapterContext = { clock, logger, credentials: sharedCredentials(options.credentials) };
+  const opened = await openStore(config, adapters);
   const store = options.wrapStore ? options.wrapStore(opened) : opened;
-  const cacheStore = openCache(config, clock);
-  const realtime = openRealtime(config);
+  const cacheStore = openCache(config, adapters);
+  const realtime = openRealtime(config, adapters);
   const mailer = openMailer(config, clock);
   const cache = new Cache(cacheStore, clock);
   const teachers = new TeacherService(new TeacherRepository(store), cache, clock);
@@ -180,10 +215,14 @@ export async function createServices(
     writer,
     schedule,
     signalr,
+    presence,
     clock,
     secret: config.jwtSecret,
     rotationSeconds: config.projectorRotationSeconds,
+    acceptPreviousSteps: config.projectorAcceptPreviousSteps,
+    skewMs: config.projectorSkewMs,
   });
+  const devices = new DeviceRepository(store, clock);
   const attendance = new AttendanceService({ repository, schedule, access, writer, chains, audit, cache, clock });
   const scans = new ScanService({
     repository,
@@ -193,10 +232,11 @@ export async function createServices(
     chains,
     attendance,
     tokens,
-    validation: new ValidationService(cache),
+    validation: new ValidationService({ cache, devices, clock }),
     audit,
     cache,
     clock,
+    rules: { chains: config.chains, flags: config.flags },
   });
   const auth = new AuthService({
     auth: config.auth,
@@ -207,7 +247,7 @@ export async function createServices(
     codes: new OneTimeCodes(cache, clock, config.jwtSecret),
     tokens: new SessionTokens(config.jwtSecret, clock),
     users,
-    devices: new DeviceRepository(store, clock),
+    devices,
     revocations: new RevocationRepository(store),
     teachers,
   });

@@ -154,9 +154,9 @@ describe('loadConfig', () => {
     });
   });
 
-  it('wants both Azure OpenAI settings or neither', () => {
-    expect(issuesOf({ JWT_SECRET: SECRET, AZURE_OPENAI_ENDPOINT: 'https://oai.example' }).map((i) => i.key)).toEqual([
-      'AZURE_OPENAI_API_KEY',
+  it('wants an Azure OpenAI key only with its endpoint (an endpoint alone means Microsoft Entra ID)', () => {
+    expect(issuesOf({ JWT_SECRET: SECRET, AZURE_OPENAI_API_KEY: 'k' }).map((i) => i.key)).toEqual([
+      'AZURE_OPENAI_ENDPOINT',
     ]);
   });
 

@@ -7,15 +7,37 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { isValidCidrOrIp } from '@qrca/contract';
+import {
+  credentialFor,
+  signalRAuth,
+  storageIdentity,
+  type AzureCredentialConfig,
+} from './adapters/azure-identity/identity-settings';
 import { isLoopbackHost, isWildcardHost, lanHost, SYSTEM_MACHINE, urlHost, type Machine } from './local/lan-address';
 import { readPemPair } from './local/tls-files';
 
+export type { AzureCredentialConfig } from './adapters/azure-identity/identity-settings';
+
 export type StoreConfig =
-  { readonly kind: 'sqlite'; readonly file: string } | { readonly kind: 'tables'; readonly connectionString: string };
+  | { readonly kind: 'sqlite'; readonly file: string }
+  | { readonly kind: 'tables'; readonly connectionString: string; readonly credential?: undefined }
+  /** Microsoft Entra ID (the `AzureWebJobsStorage__…` identity settings): the Table endpoint and the credential. */
+  | {
+      readonly kind: 'tables';
+      readonly connectionString?: undefined;
+      readonly endpoint: string;
+      readonly credential: AzureCredentialConfig;
+    };
 
 export type CacheConfig =
   | { readonly kind: 'memory'; readonly maxEntries: number }
-  | { readonly kind: 'redis'; readonly url: string; readonly keyPrefix: string };
+  | {
+      readonly kind: 'redis';
+      readonly url: string;
+      readonly keyPrefix: string;
+      /** `REDIS_AUTH=entra`: AUTH with Entra tokens from this credential instead of the URL's password. */
+      readonly credential?: AzureCredentialConfig;
+    };
 
 export type RealtimeConfig =
   | { readonly kind: 'none' }
@@ -23,13 +45,25 @@ export type RealtimeConfig =
       readonly kind: 'signalr';
       /** Origin of the service's REST API (`Endpoint`, with `Port` when given). */
       readonly endpoint: string;
+      /** The AccessKey of a key-based connection string; empty with `credential`. */
       readonly accessKey: string;
+      /** `AuthType=azure.msi` / `azure`: Microsoft Entra ID instead of an AccessKey. */
+      readonly credential?: AzureCredentialConfig;
       /**
        * Where clients connect (`ClientEndpoint`; default `endpoint`), or `same-origin` when the local host
        * proxies `/client/` to its embedded emulator: each client is sent to the origin it reached us at.
        */
       readonly clientEndpoint: string;
     };
+
+/** Azure OpenAI: its key, or (no key given) Microsoft Entra ID with the app's identity. */
+export interface OpenAiConfig {
+  readonly endpoint: string;
+  readonly deployment: string;
+  readonly auth:
+    | { readonly kind: 'key'; readonly apiKey: string }
+    | { readonly kind: 'entra'; readonly credential: AzureCredentialConfig };
+}
 
 export type MailConfig =
   { readonly kind: 'outbox' } | { readonly kind: 'smtp'; readonly url: string; readonly from: string };
@@ -65,6 +99,18 @@ export interface ChainConfig {
   readonly stallSeconds: number;
   /** Hand stalled chains to another eligible online student automatically. */
   readonly autoReseed: boolean;
+  /** `auto` starts one chain per this many joined students. */
+  readonly studentsPerChain: number;
+}
+
+/** Thresholds of the suspicion flags (PRODUCT §5; domain/suspicion-flags.ts), adjustable per deployment. */
+export interface FlagConfig {
+  /** `late_code`: a scanned code used at least this long after it left the screen. */
+  readonly lateCodeMs: number;
+  /** `too_fast`: a hand-off sooner than this after the hold was issued (0: off). */
+  readonly tooFastMs: number;
+  /** `network_mismatch`: prefix lengths within which two client addresses are one network. */
+  readonly networkBits: { readonly ipv4: number; readonly ipv6: number };
 }
 
 export interface AppConfig {
@@ -85,7 +131,7 @@ export interface AppConfig {
   readonly store: StoreConfig;
   readonly cache: CacheConfig;
   readonly realtime: RealtimeConfig;
-  readonly openai?: { readonly endpoint: string; readonly apiKey: string; readonly deployment: string };
+  readonly openai?: OpenAiConfig;
   readonly auth: AuthConfig;
   readonly mail: MailConfig;
   /** Peers (IPs or CIDRs) whose X-Forwarded-For entries are believed, e.g. a reverse proxy in front. */
@@ -93,6 +139,11 @@ export interface AppConfig {
   readonly chains: ChainConfig;
   /** Projector codes rotate every this many seconds. */
   readonly projectorRotationSeconds: number;
+  /** Earlier projector codes still accepted (1 = current + previous). */
+  readonly projectorAcceptPreviousSteps: number;
+  /** Clock skew allowed around a projector code's window, in ms. */
+  readonly projectorSkewMs: number;
+  readonly flags: FlagConfig;
   /** Audit events are purged this many days after their session ended. */
   readonly auditRetentionDays: number;
 }
@@ -178,26 +229,49 @@ export const EnvSchema = z.object({
         'expected a storage connection string (AccountName=…;AccountKey=…) or UseDevelopmentStorage=true',
       ),
   ),
+  // The Functions identity-based storage connection (Microsoft Entra ID instead of the account key).
+  AzureWebJobsStorage__accountName: optional(
+    z.string().regex(/^[a-z0-9]{3,24}$/, 'expected a storage account name (3 to 24 lower-case letters and digits)'),
+  ),
+  AzureWebJobsStorage__tableServiceUri: optional(
+    z.url({
+      protocol: /^https$/,
+      error: 'expected the https Table endpoint, https://<account>.table.core.windows.net',
+    }),
+  ),
+  AzureWebJobsStorage__credential: optional(
+    z.literal('managedidentity', { error: 'expected managedidentity (or unset: DefaultAzureCredential)' }),
+  ),
+  AzureWebJobsStorage__clientId: optional(z.guid('expected the client id (a GUID) of a user-assigned identity')),
   REDIS_URL: optional(z.url({ protocol: /^rediss?$/, error: 'expected redis://… or rediss://…' })),
   REDIS_KEY_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9:_.-]{0,64}$/, 'letters, digits and : _ . - only (at most 64)')
     .default(''),
+  REDIS_AUTH: z.enum(['url', 'entra'], { error: 'expected url or entra' }).default('url'),
   CACHE_MAX_ENTRIES: z.coerce.number().int().min(100).default(100_000),
   SignalRConnectionString: optional(
-    z
-      .string()
-      .refine(
-        (v) =>
-          /^https?:\/\//.test(connectionStringParts(v).get('endpoint') ?? '') &&
-          !!connectionStringParts(v).get('accesskey') &&
-          /^(\d{1,5})?$/.test(connectionStringParts(v).get('port') ?? ''),
-        'expected Endpoint=https://…;AccessKey=…;Version=1.0; (optionally Port=…; ClientEndpoint=…;)',
-      ),
+    z.string().superRefine((v, ctx) => {
+      const parts = connectionStringParts(v);
+      const auth = signalRAuth(parts);
+      if (
+        !/^https?:\/\//.test(parts.get('endpoint') ?? '') ||
+        !/^(\d{1,5})?$/.test(parts.get('port') ?? '') ||
+        ('problem' in auth && !parts.get('authtype'))
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'expected Endpoint=https://…;AccessKey=…;Version=1.0; or Endpoint=https://…;AuthType=azure.msi;ClientId=…;' +
+            'Version=1.0; (optionally Port=…; ClientEndpoint=…;)',
+        });
+      } else if ('problem' in auth) ctx.addIssue({ code: 'custom', message: auth.problem });
+    }),
   ),
   AZURE_OPENAI_ENDPOINT: optional(z.url({ protocol: /^https?$/ })),
   AZURE_OPENAI_API_KEY: optional(z.string()),
   AZURE_OPENAI_DEPLOYMENT: optional(z.string()),
+  AZURE_CLIENT_ID: optional(z.guid('expected the client id (a GUID) of a user-assigned managed identity')),
   AUTH_PROVIDER: z.enum(['local', 'swa']).default('local'),
   TEACHER_EMAIL_DOMAINS: optional(list(z.string().regex(DOMAIN, 'not a domain name'), 'domains')),
   STUDENT_EMAIL_DOMAINS: optional(list(z.string().regex(DOMAIN, 'not a domain name'), 'domains')),
@@ -209,7 +283,14 @@ export const EnvSchema = z.object({
   CHAIN_ACCEPT_PREVIOUS_STEPS: z.coerce.number().int().min(0).max(5).default(1),
   CHAIN_STALL_SECONDS: z.coerce.number().int().min(10).max(3_600).default(60),
   CHAIN_AUTO_RESEED: z.enum(['true', 'false']).default('true'),
-  PROJECTOR_ROTATION_SECONDS: z.coerce.number().int().min(5).max(120).default(10),
+  CHAIN_STUDENTS_PER_CHAIN: z.coerce.number().int().min(2).max(200).default(8),
+  PROJECTOR_ROTATION_SECONDS: z.coerce.number().int().min(3).max(120).default(10),
+  PROJECTOR_ACCEPT_PREVIOUS_STEPS: z.coerce.number().int().min(0).max(5).default(1),
+  PROJECTOR_CLOCK_SKEW_MS: z.coerce.number().int().min(0).max(5_000).default(2_000),
+  FLAG_LATE_CODE_MS: z.coerce.number().int().min(500).max(60_000).default(3_000),
+  FLAG_TOO_FAST_MS: z.coerce.number().int().min(0).max(10_000).default(1_000),
+  FLAG_NETWORK_IPV4_PREFIX: z.coerce.number().int().min(8).max(32).default(24),
+  FLAG_NETWORK_IPV6_PREFIX: z.coerce.number().int().min(16).max(128).default(48),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(90),
 });
 
@@ -231,7 +312,7 @@ function secretIssues(env: Env): ConfigIssue[] {
       });
     }
   }
-  if (env.NODE_ENV === 'production' && env.AzureWebJobsStorage && !env.REDIS_URL) {
+  if (env.NODE_ENV === 'production' && (env.AzureWebJobsStorage || storageIdentityOf(env)) && !env.REDIS_URL) {
     issues.push({
       key: 'REDIS_URL',
       message:
@@ -255,12 +336,60 @@ function secretIssues(env: Env): ConfigIssue[] {
   if (env.JWT_SECRET !== undefined && env.JWT_SECRET.length < MIN_SECRET_LENGTH) {
     issues.push({ key: 'JWT_SECRET', message: `too short: at least ${MIN_SECRET_LENGTH} characters` });
   }
-  const openAi = [env.AZURE_OPENAI_ENDPOINT, env.AZURE_OPENAI_API_KEY].filter(Boolean).length;
-  if (openAi === 1) {
+  if (env.AZURE_OPENAI_API_KEY && !env.AZURE_OPENAI_ENDPOINT) {
     issues.push({
-      key: env.AZURE_OPENAI_ENDPOINT ? 'AZURE_OPENAI_API_KEY' : 'AZURE_OPENAI_ENDPOINT',
-      message: 'AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY go together',
+      key: 'AZURE_OPENAI_ENDPOINT',
+      message: 'AZURE_OPENAI_API_KEY needs AZURE_OPENAI_ENDPOINT (an endpoint alone uses Microsoft Entra ID)',
     });
+  }
+  return issues;
+}
+
+/** The identity-based storage connection's endpoint and credential, when its settings name one. */
+function storageIdentityOf(env: Env) {
+  return storageIdentity({
+    accountName: env.AzureWebJobsStorage__accountName,
+    tableServiceUri: env.AzureWebJobsStorage__tableServiceUri,
+    credential: env.AzureWebJobsStorage__credential,
+    clientId: env.AzureWebJobsStorage__clientId,
+  });
+}
+
+/** Settings of the Microsoft Entra ID connections that contradict each other or their service. */
+function identityIssues(env: Env): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  if (env.AzureWebJobsStorage && storageIdentityOf(env)) {
+    issues.push({
+      key: 'AzureWebJobsStorage',
+      message:
+        'set either the connection string or AzureWebJobsStorage__accountName / __tableServiceUri (Entra ID), not both',
+    });
+  }
+  if (
+    !storageIdentityOf(env) &&
+    (env.AzureWebJobsStorage__credential || env.AzureWebJobsStorage__clientId) &&
+    !env.AzureWebJobsStorage
+  ) {
+    issues.push({
+      key: 'AzureWebJobsStorage__accountName',
+      message:
+        'the storage identity settings need AzureWebJobsStorage__accountName or AzureWebJobsStorage__tableServiceUri',
+    });
+  }
+  if (env.REDIS_AUTH === 'entra') {
+    if (!env.REDIS_URL) {
+      issues.push({ key: 'REDIS_URL', message: 'REDIS_AUTH=entra needs REDIS_URL (rediss://<host>:<port>)' });
+    } else {
+      const url = new URL(env.REDIS_URL);
+      if (url.protocol !== 'rediss:') {
+        issues.push({ key: 'REDIS_URL', message: 'REDIS_AUTH=entra needs TLS: rediss://, not redis://' });
+      } else if (url.username || url.password) {
+        issues.push({
+          key: 'REDIS_URL',
+          message: 'REDIS_AUTH=entra takes the user and password from Entra ID: give no credentials in REDIS_URL',
+        });
+      }
+    }
   }
   return issues;
 }
@@ -345,7 +474,11 @@ export function loadConfig(
     else issues.push({ key, message: result.error.issues.map((i) => i.message).join('; ') });
   }
   const bad = new Set(issues.map((i) => i.key));
-  issues.push(...[...secretIssues(values as Env), ...tlsFileIssues(values as Env, cwd)].filter((i) => !bad.has(i.key)));
+  issues.push(
+    ...[...secretIssues(values as Env), ...identityIssues(values as Env), ...tlsFileIssues(values as Env, cwd)].filter(
+      (i) => !bad.has(i.key),
+    ),
+  );
   if (issues.length > 0) throw new ConfigError(issues);
   const env = values as Env;
 
@@ -353,6 +486,7 @@ export function loadConfig(
   const jwtSecretSource = env.JWT_SECRET ? 'env' : 'data-dir';
   const jwtSecret = env.JWT_SECRET ?? developmentSecret(dataDir);
   const signalr = env.SignalRConnectionString ? connectionStringParts(env.SignalRConnectionString) : undefined;
+  const storageIdentity = storageIdentityOf(env);
 
   const tls = tlsConfig(env, cwd, dataDir);
   const publicUrl = (env.PUBLIC_URL ?? defaultPublicUrl(env, tls, machine)).replace(/\/+$/, '');
@@ -372,17 +506,27 @@ export function loadConfig(
           connectionString:
             env.AzureWebJobsStorage === 'UseDevelopmentStorage=true' ? DEV_STORAGE : env.AzureWebJobsStorage,
         }
-      : { kind: 'sqlite', file: join(dataDir, 'attendance.sqlite') },
+      : (storageIdentity && { kind: 'tables', ...storageIdentity }) || {
+          kind: 'sqlite',
+          file: join(dataDir, 'attendance.sqlite'),
+        },
     cache: env.REDIS_URL
-      ? { kind: 'redis', url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX }
+      ? {
+          kind: 'redis',
+          url: env.REDIS_URL,
+          keyPrefix: env.REDIS_KEY_PREFIX,
+          ...(env.REDIS_AUTH === 'entra' ? { credential: credentialFor(undefined, env.AZURE_CLIENT_ID) } : {}),
+        }
       : { kind: 'memory', maxEntries: env.CACHE_MAX_ENTRIES },
     realtime: signalr ? signalRConfig(signalr) : { kind: 'none' },
-    ...(env.AZURE_OPENAI_ENDPOINT && env.AZURE_OPENAI_API_KEY
+    ...(env.AZURE_OPENAI_ENDPOINT
       ? {
           openai: {
             endpoint: env.AZURE_OPENAI_ENDPOINT,
-            apiKey: env.AZURE_OPENAI_API_KEY,
             deployment: env.AZURE_OPENAI_DEPLOYMENT ?? 'gpt-4o-mini',
+            auth: env.AZURE_OPENAI_API_KEY
+              ? { kind: 'key', apiKey: env.AZURE_OPENAI_API_KEY }
+              : { kind: 'entra', credential: credentialFor(undefined, env.AZURE_CLIENT_ID) },
           },
         }
       : {}),
@@ -394,8 +538,16 @@ export function loadConfig(
       acceptPreviousSteps: env.CHAIN_ACCEPT_PREVIOUS_STEPS,
       stallSeconds: env.CHAIN_STALL_SECONDS,
       autoReseed: env.CHAIN_AUTO_RESEED === 'true',
+      studentsPerChain: env.CHAIN_STUDENTS_PER_CHAIN,
     },
     projectorRotationSeconds: env.PROJECTOR_ROTATION_SECONDS,
+    projectorAcceptPreviousSteps: env.PROJECTOR_ACCEPT_PREVIOUS_STEPS,
+    projectorSkewMs: env.PROJECTOR_CLOCK_SKEW_MS,
+    flags: {
+      lateCodeMs: env.FLAG_LATE_CODE_MS,
+      tooFastMs: env.FLAG_TOO_FAST_MS,
+      networkBits: { ipv4: env.FLAG_NETWORK_IPV4_PREFIX, ipv6: env.FLAG_NETWORK_IPV6_PREFIX },
+    },
     auditRetentionDays: env.AUDIT_RETENTION_DAYS,
   };
   return deepFreeze(config);
@@ -408,10 +560,12 @@ function signalRConfig(parts: Map<string, string>): RealtimeConfig {
   if (port) url.port = port;
   const endpoint = url.origin;
   const client = parts.get('clientendpoint');
+  const auth = signalRAuth(parts);
   return {
     kind: 'signalr',
     endpoint,
     accessKey: parts.get('accesskey') ?? '',
+    ...('credential' in auth ? { credential: auth.credential } : {}),
     clientEndpoint: client ? client.replace(/\/+$/, '') : endpoint,
   };
 }
@@ -462,6 +616,12 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     cache: config.cache.kind,
     realtime: config.realtime.kind,
     openai: config.openai ? 'on' : 'off',
+    entraId: [
+      ...(config.store.kind === 'tables' && config.store.credential ? ['store'] : []),
+      ...(config.cache.kind === 'redis' && config.cache.credential ? ['cache'] : []),
+      ...(config.realtime.kind === 'signalr' && config.realtime.credential ? ['realtime'] : []),
+      ...(config.openai?.auth.kind === 'entra' ? ['openai'] : []),
+    ],
     auth: config.auth.provider,
     domains: config.auth.defaultDomains ? 'development defaults (*.test)' : 'configured',
     mail: config.mail.kind,

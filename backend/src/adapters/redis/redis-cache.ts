@@ -1,13 +1,16 @@
 /**
- * Redis cache adapter (Azure Cache for Redis, or any Redis >= 6): each port key is one Redis string under
- * `keyPrefix`, always written with a PX expiry; window counters are INCR'd strings whose first increment sets
- * the window as their expiry (one Lua script, so count and expiry are atomic).
+ * Redis cache adapter (Azure Managed Redis, Azure Cache for Redis, or any Redis >= 6): each port key is one Redis
+ * string under `keyPrefix`, always written with a PX expiry; window counters are INCR'd strings whose first
+ * increment sets the window as their expiry (one Lua script, so count and expiry are atomic). AUTH comes from the
+ * URL, or from a credentials provider whose password changes (Microsoft Entra ID tokens, see entra-redis-auth.ts):
+ * the live connection re-AUTHs on every renewal and reconnects use the latest credentials.
  */
 import { Redis } from 'ioredis';
 import type { CacheStore, WindowCount } from '../../ports/cache-store';
 import type { RetryOptions } from '../../utils/retry';
 import { retry } from '../../utils/retry';
 import { wholeTtl } from '../cache-ttl';
+import type { RedisCredentials, RedisCredentialsProvider } from './entra-redis-auth';
 
 export interface RedisCacheOptions {
   /** `redis://[[user]:password@]host[:port][/db]`, or `rediss://` for TLS (Azure: port 6380). */
@@ -22,6 +25,11 @@ export interface RedisCacheOptions {
   readonly retry?: Omit<RetryOptions, 'idempotent'>;
   /** Connection errors (they also surface, mapped, from the commands that hit them); for logs. */
   readonly onError?: (error: Error) => void;
+  /**
+   * AUTH user and password that change over time (Entra ID tokens); the URL then carries none. The first
+   * connection waits for the first credentials.
+   */
+  readonly credentials?: RedisCredentialsProvider;
 }
 
 /**
@@ -71,11 +79,15 @@ interface WindowCommands {
  */
 export class RedisCacheStore implements CacheStore {
   readonly kind = 'redis' as const;
+  /** How the connection authenticates: not at all, with the URL's password, or with Entra ID tokens. */
+  readonly authentication: 'none' | 'password' | 'entra-id';
   private readonly client: Redis;
   private readonly readyTimeoutMs: number;
   private readonly retryOptions: Omit<RetryOptions, 'idempotent'>;
+  private readonly credentials: RedisCredentialsProvider | undefined;
   private lastError: Error | undefined;
   private readyWait: Promise<void> | undefined;
+  private connecting: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
 
   /** Starts connecting at once; use {@link createRedisCacheStore}. Never throws for an unreachable server. */
@@ -84,8 +96,16 @@ export class RedisCacheStore implements CacheStore {
     const commandTimeout = options.commandTimeoutMs ?? 1_000;
     this.readyTimeoutMs = connectTimeout + commandTimeout;
     this.retryOptions = { maxAttempts: 3, baseDelayMs: 50, ...options.retry };
+    this.credentials = options.credentials;
+    const url = new URL(options.url);
+    if (this.credentials && (url.username || url.password)) {
+      throw new Error('give Redis credentials in the URL or from a credentials provider, not both');
+    }
+    this.authentication = this.credentials ? 'entra-id' : url.password ? 'password' : 'none';
     this.client = new Redis(options.url, {
       keyPrefix: options.keyPrefix,
+      // With a credentials provider the first connection waits for its first credentials.
+      lazyConnect: this.credentials !== undefined,
       connectTimeout,
       commandTimeout,
       enableOfflineQueue: false,
@@ -105,6 +125,40 @@ export class RedisCacheStore implements CacheStore {
       this.lastError = undefined;
     });
     this.client.defineCommand('qrcaIncrementWindow', { numberOfKeys: 1, lua: INCREMENT_WINDOW_LUA });
+    if (this.credentials) {
+      this.credentials.onRenew((renewed) => this.reauthenticate(renewed));
+      this.beginConnect().catch((error: unknown) => {
+        this.lastError = error instanceof Error ? error : new Error(String(error));
+        options.onError?.(this.lastError);
+      });
+    }
+  }
+
+  /** Connects (with a credentials provider: once its first credentials are there); shared by concurrent callers. */
+  private beginConnect(): Promise<void> {
+    this.connecting ??= (async () => {
+      if (this.credentials) this.useCredentials(await this.credentials.start());
+      if (this.client.status === 'wait') await this.client.connect();
+    })().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  /** Reconnects authenticate with these. */
+  private useCredentials(credentials: RedisCredentials): void {
+    this.client.options.username = credentials.username;
+    this.client.options.password = credentials.password;
+  }
+
+  /** A renewed token: later reconnects use it, and the live connection re-AUTHs before the old one expires. */
+  private reauthenticate(credentials: RedisCredentials): void {
+    this.useCredentials(credentials);
+    if (this.client.status !== 'ready') return;
+    this.client.auth(credentials.username, credentials.password).catch((error: unknown) => {
+      // The connection is then dropped by the server when the old token expires; reconnects use the new one.
+      this.lastError = error instanceof Error ? error : new Error(String(error));
+    });
   }
 
   /** @throws RedisCacheError (see its codes). */
@@ -158,6 +212,7 @@ export class RedisCacheStore implements CacheStore {
   }
 
   private async shutdown(): Promise<void> {
+    this.credentials?.stop();
     if (this.client.status === 'ready') {
       try {
         await this.client.quit();
@@ -208,7 +263,14 @@ export class RedisCacheStore implements CacheStore {
       const timer = setTimeout(() => settle(this.notSent('not ready in time')), this.readyTimeoutMs);
       this.client.once('ready', onReady);
       this.client.once('close', onClose);
-      if (this.client.status === 'wait') this.client.connect().catch(() => undefined);
+      if (this.client.status === 'wait') {
+        this.beginConnect().catch((error: unknown) => {
+          if (this.credentials && !this.client.options.password) {
+            this.lastError = error instanceof Error ? error : new Error(String(error));
+            settle(this.notSent('no credentials'));
+          }
+        });
+      }
     });
     await this.readyWait;
   }

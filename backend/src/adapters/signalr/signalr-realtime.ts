@@ -4,16 +4,24 @@
  * signed with the AccessKey whose audience is the request URL without its query; client tokens have the client
  * URL `<clientEndpoint>/client/?hub=<hub>` as audience and the user id as `nameid` (what the Functions
  * `signalRConnectionInfo` binding mints). Every call goes through utils/retry (transient failures only).
+ *
+ * With Microsoft Entra ID instead of an AccessKey (`AuthType=azure.msi`), as the Azure SignalR SDKs do: REST calls
+ * carry the identity's Entra token (scope `https://signalr.azure.com/.default`), and client tokens are signed with
+ * a temporary access key the service hands out at `GET /api/v1/auth/accessKey` (`{AccessKey, KeyId}`, the key id
+ * in the token's `kid` header), fetched again every 55 minutes and used at most 90 minutes. The identity needs
+ * the SignalR App Server role.
  */
 import { SignJWT } from 'jose';
 import { DependencyUnavailableError } from '../../middleware/errors';
+import { systemClock, type Clock } from '../../ports/clock';
 import type { Audience, ClientConnection, Realtime } from '../../ports/realtime';
 import { retry } from '../../utils/retry';
+import type { TokenCredential } from '../azure-identity/azure-credential';
+import { CachedToken } from '../azure-identity/cached-token';
 
-export interface SignalRRealtimeOptions {
+interface CommonOptions {
   /** The service origin the REST API answers on, e.g. `https://x.service.signalr.net`. */
   readonly endpoint: string;
-  readonly accessKey: string;
   /**
    * Where clients connect, when not `endpoint` (Azure's `ClientEndpoint`); `same-origin` sends each client to
    * the origin it reached us at (the local host proxies `/client/` to its embedded emulator).
@@ -23,6 +31,27 @@ export interface SignalRRealtimeOptions {
   /** Longest wait for one REST call. Default 2,000 ms. */
   readonly timeoutMs?: number;
 }
+
+/** The AccessKey of a key-based connection string signs every token. */
+export interface AccessKeyOptions extends CommonOptions {
+  readonly accessKey: string;
+}
+
+/** Microsoft Entra ID (`AuthType=azure.msi` or `azure`): the identity needs the SignalR App Server role. */
+export interface EntraIdOptions extends CommonOptions {
+  readonly credential: TokenCredential;
+  /** Decides when the temporary access key is renewed; tests pass a fake. */
+  readonly clock?: Clock;
+}
+
+export type SignalRRealtimeOptions = AccessKeyOptions | EntraIdOptions;
+
+/** The Entra scope of Azure SignalR Service's data plane. */
+export const SIGNALR_SCOPE = 'https://signalr.azure.com/.default';
+/** A temporary access key is fetched again after this long… */
+const ACCESS_KEY_RENEW_MS = 55 * 60_000;
+/** …and used at most this long when renewing fails (the service keeps one valid for about two hours). */
+const ACCESS_KEY_MAX_AGE_MS = 90 * 60_000;
 
 /** A non-2xx answer, shaped so utils/retry can classify it (status, headers). */
 export class SignalRHttpError extends Error {
@@ -53,19 +82,144 @@ class SignalRUnreachableError extends Error {
 
 const TOKEN_TTL_SECONDS = 300;
 
+/** The key that signs client tokens, with its id when the service issued it (Entra ID). */
+interface SigningKey {
+  readonly key: Uint8Array;
+  readonly kid?: string;
+}
+
+/** How tokens are made: the connection string's AccessKey, or Entra ID. */
+interface Signer {
+  /** The `Authorization` header of a REST call to `audience` (the URL without its query). */
+  restAuthorization(audience: string): Promise<string>;
+  /** The key client tokens are signed with. */
+  clientKey(): Promise<SigningKey>;
+}
+
+function hs256(claims: Record<string, string>, key: SigningKey, audience: string, ttl: string): Promise<string> {
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT', ...(key.kid ? { kid: key.kid } : {}) })
+    .setAudience(audience)
+    .setIssuedAt()
+    .setExpirationTime(ttl)
+    .sign(key.key);
+}
+
+class AccessKeySigner implements Signer {
+  private readonly key: SigningKey;
+  constructor(accessKey: string) {
+    this.key = { key: new TextEncoder().encode(accessKey) };
+  }
+  async restAuthorization(audience: string): Promise<string> {
+    return `Bearer ${await hs256({}, this.key, audience, `${TOKEN_TTL_SECONDS}s`)}`;
+  }
+  async clientKey(): Promise<SigningKey> {
+    return this.key;
+  }
+}
+
+class EntraIdSigner implements Signer {
+  private readonly token: CachedToken;
+  private readonly clock: Clock;
+  private held: { readonly key: SigningKey; readonly at: number } | undefined;
+  private fetching: Promise<SigningKey> | undefined;
+
+  constructor(
+    private readonly endpoint: string,
+    credential: TokenCredential,
+    private readonly timeoutMs: number,
+    clock: Clock | undefined,
+  ) {
+    this.clock = clock ?? systemClock;
+    this.token = new CachedToken(credential, SIGNALR_SCOPE, { clock: this.clock });
+  }
+
+  async restAuthorization(): Promise<string> {
+    return `Bearer ${await this.entraToken()}`;
+  }
+
+  async clientKey(): Promise<SigningKey> {
+    const held = this.held;
+    const age = held ? this.clock.now() - held.at : Number.POSITIVE_INFINITY;
+    if (held && age < ACCESS_KEY_RENEW_MS) return held.key;
+    this.fetching ??= this.fetchKey().finally(() => {
+      this.fetching = undefined;
+    });
+    try {
+      return await this.fetching;
+    } catch (error) {
+      if (held && age < ACCESS_KEY_MAX_AGE_MS) return held.key;
+      throw error;
+    }
+  }
+
+  /** `GET /api/v1/auth/accessKey` with the Entra token: `{ AccessKey, KeyId }`. */
+  private async fetchKey(): Promise<SigningKey> {
+    const url = `${this.endpoint}/api/v1/auth/accessKey`;
+    const body = await retry(
+      async () => {
+        const authorization = `Bearer ${await this.entraToken()}`;
+        const response = await send(url, { method: 'GET', headers: { authorization } }, this.timeoutMs, 'access key');
+        if (!response.ok) {
+          await response.body?.cancel().catch(() => undefined);
+          throw new SignalRHttpError(response.status, response.headers, 'access key');
+        }
+        return (await response.json()) as unknown;
+      },
+      { maxAttempts: 3, baseDelayMs: 50 },
+    );
+    const { AccessKey: accessKey, KeyId: kid } = (body ?? {}) as { AccessKey?: unknown; KeyId?: unknown };
+    if (typeof accessKey !== 'string' || !accessKey || typeof kid !== 'string' || !kid) {
+      throw Object.assign(new Error('SignalR answered the access key request without AccessKey and KeyId'), {
+        dependency: 'realtime',
+      });
+    }
+    const key = { key: new TextEncoder().encode(accessKey), kid };
+    this.held = { key, at: this.clock.now() };
+    return key;
+  }
+
+  private async entraToken(): Promise<string> {
+    try {
+      return await this.token.get();
+    } catch (error) {
+      throw new DependencyUnavailableError('realtime', error);
+    }
+  }
+}
+
+/** fetch with a timeout, its failures shaped for utils/retry. */
+async function send(url: string, init: RequestInit, timeoutMs: number, what: string): Promise<Response> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    return await fetch(url, { ...init, signal });
+  } catch (error) {
+    if (signal.aborted) throw new SignalRTimeoutError(`SignalR did not answer ${what} in time`, { cause: error });
+    throw new SignalRUnreachableError(`SignalR unreachable for ${what}`, { cause: error });
+  }
+}
+
 export class SignalRRealtime implements Realtime {
   readonly kind = 'signalr' as const;
-  private readonly key: Uint8Array;
+  /** How requests are authorized: the AccessKey, or Microsoft Entra ID. */
+  readonly authentication: 'access-key' | 'entra-id';
+  private readonly signer: Signer;
   private readonly base: string;
   private readonly clientEndpoint: string;
   private readonly timeoutMs: number;
 
   constructor(private readonly options: SignalRRealtimeOptions) {
-    this.key = new TextEncoder().encode(options.accessKey);
     const endpoint = options.endpoint.replace(/\/+$/, '');
     this.base = `${endpoint}/api/v1/hubs/${encodeURIComponent(options.hub)}`;
     this.clientEndpoint = (options.clientEndpoint ?? endpoint).replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? 2_000;
+    if ('accessKey' in options) {
+      this.signer = new AccessKeySigner(options.accessKey);
+      this.authentication = 'access-key';
+    } else {
+      this.signer = new EntraIdSigner(endpoint, options.credential, this.timeoutMs, options.clock);
+      this.authentication = 'entra-id';
+    }
   }
 
   /** `HEAD /api/v1/health` (no token needed). @throws SignalRHttpError, SignalRTimeoutError */
@@ -77,12 +231,8 @@ export class SignalRRealtime implements Realtime {
   async clientConnection(userId: string, ttlSeconds: number, origin?: string): Promise<ClientConnection> {
     const base = this.clientEndpoint === 'same-origin' ? (origin ?? this.options.endpoint) : this.clientEndpoint;
     const url = `${base.replace(/\/+$/, '')}/client/?hub=${encodeURIComponent(this.options.hub)}`;
-    const accessToken = await new SignJWT({ nameid: userId })
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-      .setAudience(url)
-      .setIssuedAt()
-      .setExpirationTime(`${Math.max(60, Math.floor(ttlSeconds))}s`)
-      .sign(this.key);
+    const key = await this.signer.clientKey();
+    const accessToken = await hs256({ nameid: userId }, key, url, `${Math.max(60, Math.floor(ttlSeconds))}s`);
     return { url, accessToken };
   }
 
@@ -116,24 +266,13 @@ export class SignalRRealtime implements Realtime {
     const audience = url.split('?')[0] ?? url;
     await retry(
       async () => {
-        const token = await new SignJWT({})
-          .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-          .setAudience(audience)
-          .setIssuedAt()
-          .setExpirationTime(`${TOKEN_TTL_SECONDS}s`)
-          .sign(this.key);
-        const signal = AbortSignal.timeout(this.timeoutMs);
-        let response: Response;
-        try {
-          response = await fetch(url, {
-            ...init,
-            headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` },
-            signal,
-          });
-        } catch (error) {
-          if (signal.aborted) throw new SignalRTimeoutError(`SignalR did not answer ${what} in time`, { cause: error });
-          throw new SignalRUnreachableError(`SignalR unreachable for ${what}`, { cause: error });
-        }
+        const authorization = await this.signer.restAuthorization(audience);
+        const response = await send(
+          url,
+          { ...init, headers: { ...(init.headers as Record<string, string>), authorization } },
+          this.timeoutMs,
+          what,
+        );
         await response.body?.cancel().catch(() => undefined);
         if (!response.ok) throw new SignalRHttpError(response.status, response.headers, what);
       },

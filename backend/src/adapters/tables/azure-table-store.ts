@@ -6,10 +6,12 @@
  * Batch deletes are unconditional (the SDK's transaction API sends them with `If-Match: *`).
  * Every call goes through utils/retry (SDK retries are off so the two never multiply); writes that must not
  * apply twice (insert, update, conditional delete, batch) are retried only when the failure proves they
- * were not applied.
+ * were not applied. Authorization: the account key of a connection string, or Microsoft Entra ID tokens from a
+ * credential (managed identity; the identity needs Storage Table Data Contributor).
  */
 import { TableClient, TableServiceClient, odata } from '@azure/data-tables';
 import type { TableEntity, TableEntityResult, TableServiceClientOptions, TransactionAction } from '@azure/data-tables';
+import type { TokenCredential } from '../azure-identity/azure-credential';
 import type {
   BatchOperation,
   ConflictReason,
@@ -33,15 +35,34 @@ import {
   serializeData,
 } from '../table-store-rules';
 
-export interface AzureTableStoreOptions {
-  /** Storage connection string (the `AzureWebJobsStorage` format, or `UseDevelopmentStorage=true`). */
-  readonly connectionString: string;
+interface CommonOptions {
   /**
    * Longest wait for one request to the service; a hung service fails the attempt as a timeout (transient,
    * maybe applied). Default 2,000 ms; with at most 2 attempts a call gives up within about 4.5 s.
    */
   readonly requestTimeoutMs?: number;
 }
+
+/** The account key in a connection string. */
+export interface ConnectionStringOptions extends CommonOptions {
+  /** Storage connection string (the `AzureWebJobsStorage` format, or `UseDevelopmentStorage=true`). */
+  readonly connectionString: string;
+}
+
+/** Microsoft Entra ID: the identity needs Storage Table Data Contributor on the account. */
+export interface TokenCredentialOptions extends CommonOptions {
+  /** The Table service endpoint, `https://<account>.table.core.windows.net` (bearer tokens need https). */
+  readonly endpoint: string;
+  readonly credential: TokenCredential;
+  /** Extra CA certificates (PEM) to trust, for an endpoint with a private CA (an emulator over HTTPS in tests). */
+  readonly trustedCa?: string;
+}
+
+export type AzureTableStoreOptions = ConnectionStringOptions | TokenCredentialOptions;
+
+/** How the store reaches the service: a connection string, or an endpoint and a token credential. */
+type Connection =
+  { readonly connectionString: string } | { readonly endpoint: string; readonly credential: TokenCredential };
 
 /** Attempts per call (the first included) through utils/retry. */
 const MAX_ATTEMPTS = 2;
@@ -108,15 +129,27 @@ function isSdkContinuation(token: string): boolean {
 
 /**
  * Creates the store; no request is made until the first call.
- * @throws Error when the connection string cannot be parsed.
+ * @throws Error when the connection string cannot be parsed, or the token endpoint is not https.
  */
 export function createAzureTableStore(options: AzureTableStoreOptions): AzureTableStore {
-  const probe = TableServiceClient.fromConnectionString(options.connectionString);
+  const timeout = options.requestTimeoutMs ?? 2_000;
+  if ('connectionString' in options) {
+    const probe = TableServiceClient.fromConnectionString(options.connectionString);
+    const clientOptions: TableServiceClientOptions = {
+      allowInsecureConnection: new URL(probe.url).protocol === 'http:',
+      retryOptions: { maxRetries: 0 },
+    };
+    return new AzureTableStore({ connectionString: options.connectionString }, clientOptions, timeout);
+  }
+  const endpoint = options.endpoint.replace(/\/+$/, '');
+  if (new URL(endpoint).protocol !== 'https:') {
+    throw new Error(`Azure Tables with Microsoft Entra ID needs an https endpoint, not ${endpoint}`);
+  }
   const clientOptions: TableServiceClientOptions = {
-    allowInsecureConnection: new URL(probe.url).protocol === 'http:',
     retryOptions: { maxRetries: 0 },
+    ...(options.trustedCa ? { tlsOptions: { ca: options.trustedCa } } : {}),
   };
-  return new AzureTableStore(options.connectionString, clientOptions, options.requestTimeoutMs ?? 2_000);
+  return new AzureTableStore({ endpoint, credential: options.credential }, clientOptions, timeout);
 }
 
 /**
@@ -125,17 +158,26 @@ export function createAzureTableStore(options: AzureTableStoreOptions): AzureTab
  */
 export class AzureTableStore implements TableStore {
   readonly kind = 'tables' as const;
+  /** How requests are authorized: the account key, or Microsoft Entra ID tokens. */
+  readonly authentication: 'shared-key' | 'entra-id';
+  /** The Table service endpoint. */
+  readonly url: string;
   private readonly service: TableServiceClient;
   private readonly clients = new Map<string, TableClient>();
   private readonly ready = new Map<string, Promise<void>>();
   private closed = false;
 
   constructor(
-    private readonly connectionString: string,
+    private readonly connection: Connection,
     private readonly clientOptions: TableServiceClientOptions,
     private readonly requestTimeoutMs = 2_000,
   ) {
-    this.service = TableServiceClient.fromConnectionString(connectionString, clientOptions);
+    this.service =
+      'connectionString' in connection
+        ? TableServiceClient.fromConnectionString(connection.connectionString, clientOptions)
+        : new TableServiceClient(connection.endpoint, connection.credential, clientOptions);
+    this.authentication = 'connectionString' in connection ? 'shared-key' : 'entra-id';
+    this.url = this.service.url;
   }
 
   /**
@@ -359,7 +401,10 @@ export class AzureTableStore implements TableStore {
     let client = this.clients.get(table);
     if (!client) {
       assertTableName(table);
-      client = TableClient.fromConnectionString(this.connectionString, table, this.clientOptions);
+      client =
+        'connectionString' in this.connection
+          ? TableClient.fromConnectionString(this.connection.connectionString, table, this.clientOptions)
+          : new TableClient(this.connection.endpoint, table, this.connection.credential, this.clientOptions);
       this.clients.set(table, client);
     }
     let ready = this.ready.get(table);
