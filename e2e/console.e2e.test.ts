@@ -27,10 +27,12 @@ import {
   type Person,
 } from '../backend/src/test-support/classroom';
 import type { TestHost } from '../backend/src/test-support/test-host';
+import { expectNoSeriousA11yViolations } from './support/a11y';
 import { dashboardCount, heading, readRosterTable, SHOWN_WITHIN_MS } from './support/app';
 import { launchBrowser, newPerson } from './support/browser';
 import { signInContext, startE2eHost } from './support/host';
 import { checkConsoleScreen, percentile } from './support/screens';
+import { snap } from './support/screenshots';
 
 const TEACHER = 'ada@staff.example.edu';
 /** A verification must be on the dashboard this soon after the scan's answer. */
@@ -218,8 +220,23 @@ describe('the teacher console', () => {
     // Flags are on the rows in view: the outsiders sort near the top.
     const outsider = shown.find((line) => line.name === 'abdul.rahman@students.example.edu');
     expect(outsider?.cells.join(' ')).toContain('Not on the roster');
-    expect(outsider?.cells.join(' ')).toContain('Scanned from outside the school network');
+    expect(outsider?.cells.join(' ')).toContain('Off the school network');
     await checkConsoleScreen(page, 'console-dashboard-300');
+    // A flag's badge opens its evidence: what it means and what was seen; Escape closes it.
+    const outsiderRow = page.getByRole('row').filter({ hasText: 'abdul.rahman@students.example.edu' });
+    await outsiderRow.getByRole('button', { name: 'Off the school network', exact: true }).click();
+    const evidence = page.getByRole('dialog', { name: 'Off the school network · abdul.rahman@students.example.edu' });
+    await evidence.waitFor({ timeout: SHOWN_WITHIN_MS });
+    await evidence.getByText('Scanned from an address outside the session’s allowed networks.').waitFor();
+    await evidence.getByText(/Scanned from \S+, outside the session’s networks\.$/).waitFor();
+    await expectNoSeriousA11yViolations(page, 'flag evidence');
+    await snap(page, 'console-flag-evidence');
+    // Another badge, while it is open, moves it there.
+    await outsiderRow.getByRole('button', { name: 'Not on the roster', exact: true }).click();
+    const moved = page.getByRole('dialog', { name: 'Not on the roster · abdul.rahman@students.example.edu' });
+    await moved.getByText('Joined although the class list does not name them.').waitFor();
+    await page.keyboard.press('Escape');
+    await moved.waitFor({ state: 'hidden' });
     await page.close();
   }, 120_000);
 
@@ -256,6 +273,10 @@ describe('the teacher console', () => {
     for (const student of CLASS) {
       await preview.getByRole('row').filter({ hasText: student.email }).getByText(student.name).waitFor();
     }
+    const phoneCheck = page.getByRole('group', { name: 'Shared or unproven phones', exact: true });
+    expect(
+      await phoneCheck.getByRole('radio', { name: 'Accept and flag (recommended)', exact: true }).isChecked(),
+    ).toBe(true);
     await checkConsoleScreen(page, 'console-create');
     await page.getByRole('button', { name: 'Create session', exact: true }).click();
     const isDashboard = (url: URL) =>
@@ -271,6 +292,7 @@ describe('the teacher console', () => {
     const session: Session = SessionSchema.parse((await api(host, teacher, 'GET', `sessions/${sessionId}`)).json);
     expect(session.status).toBe('active');
     expect(session.rosterCount).toBe(CLASS.length);
+    expect(session.devicePolicy).toBe('warn'); // the form's phone check, left as it was
     await markDocument(page);
     const attendanceFetches: string[] = [];
     page.on('request', (request) => {

@@ -46,10 +46,17 @@ export const AuthVerifyResponseSchema = z.object({
   /** When the token stops being accepted (ISO 8601). */
   expiresAt: z.iso.datetime(),
   user: UserSchema,
+  /** The id (`device.id` on scans) of the `deviceKey` registered with this sign-in, when one was sent. */
+  deviceId: z.string().optional(),
 });
 export type AuthVerifyResponse = z.infer<typeof AuthVerifyResponseSchema>;
 
 export const MeResponseSchema = UserSchema;
+
+/** Registers this device's public key for the signed-in user (a key made after sign-in, or lost and remade). */
+export const DeviceRegisterRequestSchema = z.object({ deviceKey: DeviceKeySchema });
+/** The registered key's id: `device.id` on scans (its RFC 7638 thumbprint). */
+export const DeviceRegisterResponseSchema = z.object({ deviceId: z.string() });
 
 export const TeacherEntrySchema = z.object({
   email: z.string(),

@@ -1,6 +1,7 @@
 /** Public surface of the contract package. */
 export * from './api-document';
 export * from './auth';
+export * from './device-signature';
 export * from './errors';
 export * from './health';
 export * from './network';

@@ -10,6 +10,8 @@ import {
   AuthCodeResponseSchema,
   AuthVerifyRequestSchema,
   AuthVerifyResponseSchema,
+  DeviceRegisterRequestSchema,
+  DeviceRegisterResponseSchema,
   MeResponseSchema,
   OutboxResponseSchema,
   TeacherEntrySchema,
@@ -112,6 +114,15 @@ export const routes = {
     method: 'POST',
     path: 'auth/logout',
     role: 'any',
+  },
+  /** Registers a device key for the signed-in caller (as `deviceKey` at sign-in does). */
+  authDevicesRegister: {
+    name: 'authDevicesRegister',
+    method: 'POST',
+    path: 'auth/devices',
+    role: 'any',
+    request: DeviceRegisterRequestSchema,
+    response: DeviceRegisterResponseSchema,
   },
   adminTeachersList: {
     name: 'adminTeachersList',

@@ -31,6 +31,13 @@ export const ConstraintsSchema = z.object({
 });
 export type Constraints = z.infer<typeof ConstraintsSchema>;
 
+/**
+ * What the session does with device keys (docs/api.md, "Device keys and flags"): `off` checks nothing; `warn`
+ * (the default) flags unsigned scans and shared or changed devices; `enforce` also refuses unsigned scans and a
+ * second account on one device.
+ */
+export const DevicePolicySchema = PolicyModeSchema;
+
 const sessionFields = {
   title: z.string().trim().min(1).max(200),
   startAt: z.iso.datetime({ offset: true }),
@@ -41,6 +48,7 @@ const sessionFields = {
   roster: z.array(z.lazy(() => RosterEntrySchema)).max(MAX_ROSTER),
   rosterMode: RosterModeSchema,
   constraints: ConstraintsSchema,
+  devicePolicy: DevicePolicySchema,
 };
 
 export const CreateSessionRequestSchema = z.object({
@@ -53,6 +61,7 @@ export const CreateSessionRequestSchema = z.object({
   roster: sessionFields.roster.optional(),
   rosterMode: sessionFields.rosterMode.default('strict'),
   constraints: sessionFields.constraints.default({}),
+  devicePolicy: sessionFields.devicePolicy.default('warn'),
 });
 export type CreateSessionRequest = z.infer<typeof CreateSessionRequestSchema>;
 
@@ -77,6 +86,8 @@ const SessionBasicsSchema = z.object({
    * start, or earlier when a teacher closed it ("close on-time entry now"). Late arrivals use the late code after.
    */
   entryClosesAt: z.string(),
+  /** The session's device policy; always sent (absent only from servers before device keys). */
+  devicePolicy: DevicePolicySchema.optional(),
 });
 export type SessionBasics = z.infer<typeof SessionBasicsSchema>;
 
@@ -189,10 +200,15 @@ export const ScanRequestSchema = z.object({
   scanId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
   payload: z.string().trim().min(1).max(256),
   location: LocationSchema.optional(),
+  /** The device that scanned (docs/api.md, "Device keys and flags"); its key was registered at sign-in. */
   device: z
     .object({
+      /** The device key's RFC 7638 thumbprint (`deviceIdOf`). */
       id: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
+      /** ECDSA P-256 / SHA-256 over `scanSignatureMessage`, IEEE P1363 r || s, base64url. */
       signature: z.string().max(512).optional(),
+      /** When the device signed (unix ms, server clock as the device knows it); part of the signed message. */
+      signedAt: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
     })
     .optional(),
 });
@@ -207,6 +223,46 @@ export const ScanResponseSchema = z.object({
   hold: HoldSchema.optional(),
 });
 export type ScanResponse = z.infer<typeof ScanResponseSchema>;
+
+/**
+ * Suspicion flags an attendance row can carry (docs/api.md, "Device keys and flags"). Rows list them by name in
+ * `flags` (names outside this list may appear from newer servers: show them as they are).
+ */
+export const FLAG_KINDS = [
+  'not_on_roster',
+  'off_network',
+  'outside_geofence',
+  'unsigned_scan',
+  'shared_device',
+  'device_changed',
+  'late_code',
+  'too_fast',
+  'network_mismatch',
+] as const;
+export type FlagKind = (typeof FLAG_KINDS)[number];
+
+/** Why a flag was raised: one observation, with a sentence a teacher can read and the facts behind it. */
+export const FlagEvidenceSchema = z.object({
+  flag: z.string(),
+  /** When it was observed. */
+  at: z.string(),
+  /** One readable sentence, e.g. "chain code used 3.4 s after it left the holder’s screen". */
+  detail: z.string(),
+  /** The scan attempt that raised it. */
+  scanId: z.string().optional(),
+  chainId: z.string().optional(),
+  /** In a hand-off: which side this student was on. */
+  role: z.enum(['scanner', 'holder']).optional(),
+  /** The other student involved: the other side of a hand-off, or another account on the same device. */
+  otherStudentId: z.string().optional(),
+  /** The measured facts, each a string, number or boolean (milliseconds, network prefixes, device ids…). */
+  facts: z.record(z.string(), z.unknown()).optional(),
+});
+export type FlagEvidence = z.infer<typeof FlagEvidenceSchema>;
+
+/** How a scan's device signature checked out (`off` when the session's device policy is off). */
+export const SignatureVerdictSchema = z.enum(['off', 'valid', 'missing', 'unknown_device', 'invalid', 'stale']);
+export type SignatureVerdict = z.infer<typeof SignatureVerdictSchema>;
 
 /** One audit event: a scan attempt (accepted or refused) or a teacher action. */
 export const AuditEventSchema = z.object({
@@ -227,6 +283,11 @@ export const AuditEventSchema = z.object({
   userAgent: z.string().optional(),
   /** Whom the event is about: a teacher action's student; for an accepted chain scan, the holder it verified. */
   targetId: z.string().optional(),
+  /** The device signature's verdict (scans). */
+  signature: SignatureVerdictSchema.optional(),
+  /** Suspicion flags this attempt raised, and their evidence. */
+  flags: z.array(z.string()).optional(),
+  flagEvidence: z.array(FlagEvidenceSchema).optional(),
 });
 export type AuditEvent = z.infer<typeof AuditEventSchema>;
 
@@ -266,7 +327,16 @@ export const AttendanceRowSchema = z.object({
   earlyLeaveAt: z.string().nullable(),
   final: FinalStatusSchema,
   flags: z.array(z.string()),
+  /** The evidence behind `flags`, oldest first (a few per flag); always sent by current servers. */
+  flagEvidence: z.array(FlagEvidenceSchema).optional(),
   override: OverrideSchema.nullable(),
+  /** Whole minutes a late entry came after the class began (as in the export); null unless late. */
+  minutesLate: z.number().int().nonnegative().nullable().optional(),
+  /**
+   * The row's revision, counted up by every write: a client keeps the highest it has seen, so a delta that
+   * arrives after a fresher snapshot is not applied over it. Always sent by current servers.
+   */
+  version: z.number().int().nonnegative().optional(),
 });
 export type AttendanceRow = z.infer<typeof AttendanceRowSchema>;
 

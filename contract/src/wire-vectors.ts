@@ -53,3 +53,44 @@ export const chainVectors: readonly ChainVector[] = [
     payload: 'QRCA1.C.Q.c0.9007199254740991.180000012.5ENGRFYOQ5',
   },
 ];
+
+/**
+ * A test vector of a signed scan (docs/api.md, "Device keys and flags"). ECDSA signatures are randomised, so a
+ * client cannot reproduce `signature`; it checks that its message matches `message`, that its own signatures
+ * verify with `publicKey`, and that this one does. The private key is published here for tests only.
+ */
+export interface ScanSignatureVector {
+  readonly sessionId: string;
+  readonly scanId: string;
+  readonly signedAt: number;
+  readonly payload: string;
+  /** The device's public key as registered at sign-in (`deviceKey`). */
+  readonly publicKey: { readonly kty: 'EC'; readonly crv: 'P-256'; readonly x: string; readonly y: string };
+  /** Its private part `d` (base64url), for tests that sign. */
+  readonly privateD: string;
+  /** `device.id`: the key's RFC 7638 thumbprint. */
+  readonly deviceId: string;
+  /** The UTF-8 text that is signed. */
+  readonly message: string;
+  /** One valid signature: IEEE P1363 r || s, base64url without padding. */
+  readonly signature: string;
+}
+
+export const scanSignatureVectors: readonly ScanSignatureVector[] = [
+  {
+    sessionId: 'S3ss10n-Id_0001',
+    scanId: 'scan-0001',
+    signedAt: 1_790_000_002_500,
+    payload: 'QRCA1.C.S3ss10n-Id_0001.cAbC123.1.358000000.LWOBYRVKUZ',
+    publicKey: {
+      kty: 'EC',
+      crv: 'P-256',
+      x: 'ZGQrwHKvRG1lUizh9-nftnYCrkPpYwC7OvGSFt0iGak',
+      y: 'NIXknAa5Z53hWQQpTFMCWzhOTIz6ZvftuB8bT8xtAsc',
+    },
+    privateD: 'r3CViQUypL-IC3CsXAzFLOkEq0KOGRH35WaEatyIqoU',
+    deviceId: '-Yaw-az1g9R1NxRPhBBhqUBmSzaWofMSrFrj3TgXmQw',
+    message: 'QRCA1.S.S3ss10n-Id_0001.scan-0001.1790000002500.QRCA1.C.S3ss10n-Id_0001.cAbC123.1.358000000.LWOBYRVKUZ',
+    signature: 'Qbzu7U9z2bP6cXVnL_LbP8m4ZwXUlijepSDFYUR1cI-QdwVKRFthl_RKFHp0zWXvXdGJteD7sPkqzD6v6jNJ0Q',
+  },
+];

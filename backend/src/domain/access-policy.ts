@@ -12,6 +12,7 @@ export type Relation = 'self' | 'owner' | 'co_teacher' | 'joined' | 'anyone';
 export type Action =
   | 'account:read'
   | 'account:logout'
+  | 'account:write'
   | 'teachers:read'
   | 'teachers:write'
   | 'session:read'
@@ -34,6 +35,8 @@ export type PermissionTable = Readonly<Record<Action, Partial<Record<Role, reado
 export const permissions: PermissionTable = {
   'account:read': everyoneSelf,
   'account:logout': everyoneSelf,
+  /** Register a device key. */
+  'account:write': everyoneSelf,
   'teachers:read': { admin: ['anyone'] },
   'teachers:write': { admin: ['anyone'] },
   'session:read': { ...runners, student: ['joined'] },

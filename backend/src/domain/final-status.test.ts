@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { finalStatus, type AttendanceFacts } from './final-status';
+import { finalStatus, minutesLate, type AttendanceFacts } from './final-status';
 
 const facts = (overrides: Partial<AttendanceFacts>): AttendanceFacts => ({
   entry: null,
@@ -40,5 +40,28 @@ describe('finalStatus (PRODUCT §4.5)', () => {
         },
       ),
     );
+  });
+});
+
+describe('minutesLate', () => {
+  const planned = { startAt: '2026-11-29T09:00:00.000Z', startedAt: null };
+  const late = (entryAt: string) => ({ entry: 'late' as const, entryAt });
+
+  it('counts rounded minutes after the planned start, or after the actual start when the class began later', () => {
+    expect(minutesLate(late('2026-11-29T09:12:20.000Z'), planned)).toBe(12);
+    expect(minutesLate(late('2026-11-29T09:12:40.000Z'), planned)).toBe(13);
+    expect(minutesLate(late('2026-11-29T09:12:20.000Z'), { ...planned, startedAt: '2026-11-29T09:05:00.000Z' })).toBe(
+      7,
+    );
+    // Started early by the teacher: late still counts from the planned start.
+    expect(minutesLate(late('2026-11-29T09:12:20.000Z'), { ...planned, startedAt: '2026-11-29T08:55:00.000Z' })).toBe(
+      12,
+    );
+  });
+
+  it('is null unless the entry is late, and never negative', () => {
+    expect(minutesLate({ entry: 'on_time', entryAt: '2026-11-29T09:01:00.000Z' }, planned)).toBeNull();
+    expect(minutesLate({ entry: null, entryAt: null }, planned)).toBeNull();
+    expect(minutesLate(late('2026-11-29T08:58:00.000Z'), planned)).toBe(0);
   });
 });

@@ -21,3 +21,17 @@ export function finalStatus(facts: AttendanceFacts, exitRun: boolean): FinalStat
   if (facts.exitVerified || !exitRun) return fromEntry;
   return 'left_early';
 }
+
+/**
+ * Whole minutes (rounded) a late entry came after the class began: the planned start, or the actual start
+ * when it began later. Null unless the entry is late. One rule for the dashboard's rows and the export.
+ */
+export function minutesLate(
+  facts: { readonly entry: 'on_time' | 'late' | null; readonly entryAt: string | null },
+  session: { readonly startAt: string; readonly startedAt?: string | null },
+): number | null {
+  if (facts.entry !== 'late' || !facts.entryAt) return null;
+  const began = Math.max(Date.parse(session.startAt), Date.parse(session.startedAt ?? session.startAt));
+  const late = Date.parse(facts.entryAt) - began;
+  return Number.isNaN(late) ? null : Math.max(0, Math.round(late / 60_000));
+}

@@ -2,7 +2,7 @@ import { isValidCidrOrIp } from '@qrca/contract';
 import fc from 'fast-check';
 import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
-import { clientIpFrom, ipInNetworks, parseIp } from './network';
+import { clientIpFrom, ipInNetworks, networkOf, parseIp } from './network';
 
 describe('network', () => {
   it('accepts as a network exactly what ipaddr.js can match addresses against (the contract’s rule)', () => {
@@ -83,5 +83,30 @@ describe('network', () => {
     expect(clientIpFrom('', [])).toBeUndefined();
     expect(clientIpFrom(undefined, [])).toBeUndefined();
     expect(clientIpFrom('not-an-ip, 10.0.0.2', ['10.0.0.0/8'])).toBeUndefined();
+  });
+
+  it('gives an address’s network by prefix length, and says whether it is the site’s own', () => {
+    const bits = { ipv4: 24, ipv6: 48 };
+    expect(networkOf('203.0.113.77', bits)).toEqual({ family: 'ipv4', local: false, prefix: '203.0.113.0/24' });
+    expect(networkOf('::ffff:203.0.113.77', bits)?.prefix).toBe('203.0.113.0/24');
+    expect(networkOf('2001:db8:1234:5678::1', bits)).toEqual({
+      family: 'ipv6',
+      local: false,
+      prefix: '2001:db8:1234::/48',
+    });
+    expect(networkOf('203.0.113.77', { ipv4: 16, ipv6: 48 })?.prefix).toBe('203.0.0.0/16');
+    for (const local of [
+      '10.4.5.6',
+      '172.16.0.9',
+      '192.168.1.20',
+      '127.0.0.1',
+      '169.254.3.3',
+      'fd12::1',
+      'fe80::1',
+      '100.64.0.1',
+    ]) {
+      expect(networkOf(local, bits)?.local, local).toBe(true);
+    }
+    expect(networkOf('nonsense', bits)).toBeUndefined();
   });
 });

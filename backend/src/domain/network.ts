@@ -65,3 +65,40 @@ export function clientIpFrom(
   }
   return undefined;
 }
+
+/** Address ranges a client reaches us from only from inside the same site (the server sits on that network). */
+const LOCAL_RANGES: ReadonlySet<string> = new Set([
+  'private',
+  'loopback',
+  'linkLocal',
+  'uniqueLocal',
+  'carrierGradeNat',
+]);
+
+/** The network a client address belongs to, for comparing two clients of one hand-off. */
+export interface ClientNetwork {
+  readonly family: 'ipv4' | 'ipv6';
+  /** A private, loopback, link-local, unique-local or carrier-NAT address: on the server's own site. */
+  readonly local: boolean;
+  /** The address's prefix in CIDR notation, e.g. `203.0.113.0/24`. */
+  readonly prefix: string;
+}
+
+/**
+ * The network of `ip`: its IPv4 `/bits.ipv4` or IPv6 `/bits.ipv6` prefix (IPv4-mapped IPv6 counts as IPv4);
+ * undefined for text that is not an address. Throws nothing.
+ */
+export function networkOf(
+  ip: string,
+  bits: { readonly ipv4: number; readonly ipv6: number },
+): ClientNetwork | undefined {
+  const address = parseIp(ip);
+  if (!address) return undefined;
+  const family = address.kind();
+  const width = family === 'ipv4' ? bits.ipv4 : bits.ipv6;
+  const base =
+    family === 'ipv4'
+      ? ipaddr.IPv4.networkAddressFromCIDR(`${address.toString()}/${width}`)
+      : ipaddr.IPv6.networkAddressFromCIDR(`${address.toString()}/${width}`);
+  return { family, local: LOCAL_RANGES.has(address.range()), prefix: `${base.toString()}/${width}` };
+}

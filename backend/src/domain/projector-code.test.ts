@@ -27,6 +27,15 @@ describe('projector codes', () => {
     expect(acceptedSteps(T0 + 1_000, ROTATION)).toEqual([current - 2, current - 1, current]);
   });
 
+  it('narrows to a few seconds: no previous step and a small skew', () => {
+    const current = stepAt(T0 + 5_000, ROTATION);
+    expect(acceptedSteps(T0 + 5_000, ROTATION, 500, 0)).toEqual([current]);
+    // 0.2 s into the next step the code just replaced still counts (skew); 0.6 s in, it is gone.
+    expect(acceptedSteps(T0 + 10_200, ROTATION, 500, 0)).toEqual([current, current + 1]);
+    expect(acceptedSteps(T0 + 10_600, ROTATION, 500, 0)).toEqual([current + 1]);
+    expect(acceptedSteps(T0 + 5_000, ROTATION, 0, 2)).toEqual([current - 2, current - 1, current]);
+  });
+
   it('matches scanned and typed codes, says expired for codes from the last minute, invalid otherwise', () => {
     const now = T0 + 5_000;
     const step = stepAt(now, ROTATION);
@@ -52,5 +61,9 @@ describe('projector codes', () => {
     );
     const exit = projectorCodes(secret, 'S1', 'exit', step);
     expect(matchProjectorCode({ ...base, nowMs: now, typed: exit.typed })).toEqual({ kind: 'exit', step });
+    // A narrow window: the code is gone 0.5 s after it left the screen.
+    const narrow = { ...base, acceptPreviousSteps: 0, skewMs: 500 };
+    expect(matchProjectorCode({ ...narrow, nowMs: now + 5_400, typed: late.typed })).toEqual({ kind: 'late', step });
+    expect(matchProjectorCode({ ...narrow, nowMs: now + 5_600, typed: late.typed })).toBe('expired');
   });
 });

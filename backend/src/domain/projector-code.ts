@@ -1,7 +1,8 @@
 /**
  * Projector codes: stateless rotating codes from a per-session secret and the time step, so two projectors
  * and a refresh always show valid codes. A QR code (10 base32 characters) and a 6-character typed code (no
- * 0/O/1/I) come from the same HMAC. Accepted: the current and previous step, with ±2 s of clock skew.
+ * 0/O/1/I) come from the same HMAC. Accepted by default: the current and previous step, with ±2 s of clock skew
+ * (`PROJECTOR_ACCEPT_PREVIOUS_STEPS`, `PROJECTOR_CLOCK_SKEW_MS`).
  */
 import { base32, stepAt, type ProjectorKind } from '@qrca/contract';
 import { createHmac, timingSafeEqual } from 'node:crypto';
@@ -27,9 +28,17 @@ export function projectorCodes(
   return { code: base32(mac).slice(0, 10), typed };
 }
 
-/** Steps accepted at `nowMs`: from the one before the current (less skew) to the current (plus skew). */
-export function acceptedSteps(nowMs: number, rotationSeconds: number, skewMs = SKEW_MS): number[] {
-  const first = stepAt(nowMs - skewMs, rotationSeconds) - 1;
+/**
+ * Steps accepted at `nowMs`: from `acceptPreviousSteps` before the current one (less skew) to the current one
+ * (plus skew).
+ */
+export function acceptedSteps(
+  nowMs: number,
+  rotationSeconds: number,
+  skewMs = SKEW_MS,
+  acceptPreviousSteps = 1,
+): number[] {
+  const first = stepAt(nowMs - skewMs, rotationSeconds) - acceptPreviousSteps;
   const last = stepAt(nowMs + skewMs, rotationSeconds);
   return Array.from({ length: last - first + 1 }, (_, i) => first + i);
 }
@@ -46,6 +55,9 @@ export function matchProjectorCode(input: {
   kinds: readonly ProjectorKind[];
   nowMs: number;
   rotationSeconds: number;
+  /** Earlier steps accepted (default 1) and clock skew allowed (default {@link SKEW_MS}). */
+  acceptPreviousSteps?: number;
+  skewMs?: number;
   /** A scanned QR: its kind, step and code. */
   qr?: { kind: ProjectorKind; step: number; code: string };
   /** A typed code. */
@@ -53,7 +65,7 @@ export function matchProjectorCode(input: {
 }): { kind: ProjectorKind; step: number } | 'expired' | 'invalid' {
   const { secret, sessionId, nowMs, rotationSeconds, qr } = input;
   const typed = input.typed?.trim().toUpperCase();
-  const accepted = acceptedSteps(nowMs, rotationSeconds);
+  const accepted = acceptedSteps(nowMs, rotationSeconds, input.skewMs ?? SKEW_MS, input.acceptPreviousSteps ?? 1);
   const recent = Array.from({ length: Math.ceil(60 / rotationSeconds) }, (_, i) => (accepted[0] ?? 0) - 1 - i);
   const kinds = qr ? [qr.kind] : input.kinds;
   const matches = (kind: ProjectorKind, step: number) => {

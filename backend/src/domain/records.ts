@@ -3,7 +3,7 @@
  * row per chain, roster entries, kept scan answers and index entries. How they are stored (tables, keys,
  * versions) is the repositories' business.
  */
-import type { Constraints, FinalStatus } from '@qrca/contract';
+import type { Constraints, FinalStatus, FlagEvidence, PolicyMode } from '@qrca/contract';
 
 export interface SessionRecord {
   readonly id: string;
@@ -21,6 +21,8 @@ export interface SessionRecord {
   readonly rosterMode: 'strict' | 'flag';
   readonly rosterCount: number;
   readonly constraints: Constraints;
+  /** Device keys: `off`, `warn` or `enforce`; absent (sessions from before device keys) means `warn`. */
+  readonly devicePolicy?: PolicyMode;
   readonly earlyLeaveOpen: boolean;
   /** When a teacher closed on-time entry before its cutoff ("close on-time entry now"). */
   readonly entryClosedAt?: string | null;
@@ -51,6 +53,10 @@ export interface AttendanceRecord {
   /** The chain this student holds now, if any. */
   readonly holding: { readonly chainId: string; readonly phase: 'entry' | 'exit' } | null;
   readonly flags: readonly string[];
+  /** The evidence behind `flags` (domain/suspicion-flags.ts keeps it bounded). */
+  readonly flagEvidence?: readonly FlagEvidence[];
+  /** The device (key id) this student last scanned with, proven by its signature. */
+  readonly deviceId?: string | null;
   /** A teacher's decision, which wins over the computed status. */
   readonly override?: {
     readonly final: FinalStatus;
@@ -60,6 +66,11 @@ export interface AttendanceRecord {
   } | null;
   /** Last holder of an exit chain that closed without a scanner: may check out with the exit code. */
   readonly awaitingExit?: boolean;
+  /**
+   * Counts the row's writes (the repository stamps it on each): clients keep the highest they have seen, so a
+   * delta that arrives after a fresher snapshot is not applied over it. Absent on rows never rewritten since.
+   */
+  readonly rev?: number;
   /** The final status frozen when the session ended (overrides after that still win). */
   readonly frozenFinal?: FinalStatus | null;
   readonly [key: string]: unknown;
@@ -95,6 +106,16 @@ export interface ScanRecord {
   readonly status: number;
   readonly body?: unknown;
   readonly error?: { readonly code: string; readonly message: string; readonly details?: Record<string, unknown> };
+  readonly [key: string]: unknown;
+}
+
+/** Which accounts a device (by key id, proven by signatures) scanned for in one session. */
+export interface DeviceUseRecord {
+  readonly deviceId: string;
+  /** In order of first use; at most MAX_DEVICE_ACCOUNTS (domain/suspicion-flags.ts), then only counted. */
+  readonly accounts: readonly { readonly studentId: string; readonly firstAt: string }[];
+  /** Accounts beyond the list. */
+  readonly moreAccounts?: number;
   readonly [key: string]: unknown;
 }
 

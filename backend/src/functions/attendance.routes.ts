@@ -47,8 +47,8 @@ export function contentDisposition(rawTitle: string, startAt: string, extension:
 }
 
 export const attendanceRoutes = [
-  defineRoute(routes.codesGet, async ({ caller, params, services }) => ({
-    jsonBody: await services.tokens.currentCode(caller, params.id, params.kind),
+  defineRoute(routes.codesGet, async ({ caller, params, clientIp, services }) => ({
+    jsonBody: await services.tokens.currentCode(caller, params.id, params.kind, clientIp),
   })),
 
   defineRoute(routes.earlyLeaveOpen, async ({ caller, params, services }) => ({

@@ -24,6 +24,10 @@ export const authRoutes = [
 
   defineRoute(routes.authMe, async ({ caller, services }) => ({ jsonBody: services.auth.me(caller) })),
 
+  defineRoute(routes.authDevicesRegister, async ({ caller, body, services }) => ({
+    jsonBody: await services.auth.registerDevice(caller, body.deviceKey),
+  })),
+
   defineRoute(routes.authLogout, async ({ caller, services }) => {
     await services.auth.logout(caller);
     return { status: 204, cookies: [sessionCookie('', 0, services.config.env === 'production')] };

@@ -1,6 +1,6 @@
 // Authorization over the whole route table: every route, called as each kind of caller, answers as its row
 // says. A route without a row fails this test (and does not compile).
-import { ErrorBodySchema, routePath, routes, type RouteName, type Session } from '@qrca/contract';
+import { ErrorBodySchema, routePath, routes, scanSignatureVectors, type RouteName, type Session } from '@qrca/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, buildSession, createSession, joinAll, signInPerson, type Person } from '../test-support/classroom';
 import { bearer, JSON_HEADERS } from '../test-support/sign-in';
@@ -88,6 +88,10 @@ const matrix = {
     body: (who) => ({ email: `code.${who}@students.example.edu`, code: '000000' }),
   },
   authMe: { expect: signedIn(200) },
+  authDevicesRegister: {
+    expect: signedIn(200),
+    body: () => ({ deviceKey: scanSignatureVectors[0]?.publicKey }),
+  },
   authLogout: { expect: signedIn(204) },
   adminTeachersList: { expect: adminOnly(200) },
   adminTeachersAdd: { expect: adminOnly(201), body: (who) => ({ email: listed(who) }) },

@@ -94,8 +94,8 @@ export const sessionRoutes = [
     jsonBody: await services.sessions.joinSession(caller, params.id, body.joinCode, clientIp),
   })),
 
-  defineRoute(routes.sessionsHeartbeat, async ({ caller, params, services }) => {
-    await services.presence.heartbeat(caller, params.id);
+  defineRoute(routes.sessionsHeartbeat, async ({ caller, params, clientIp, services }) => {
+    await services.presence.heartbeat(caller, params.id, clientIp);
     return { status: 204 };
   }),
 ];

@@ -2,7 +2,7 @@
 // session created, started, joined, chains, scans, projector codes, attendance, export, refusals), every answer's
 // status, content type and body checked against what GET /api/openapi.json says of that route; every route
 // must answer at least one documented success.
-import { routes, type Hold, type Session } from '@qrca/contract';
+import { routes, scanSignatureVectors, type Hold, type Session } from '@qrca/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildSession,
@@ -124,6 +124,12 @@ describe('answers against the OpenAPI document', () => {
     const { token, user } = verified.json as { token: string; user: { id: string } };
     teacher = { id: user.id, email, token };
     await call(teacher, 'GET', 'auth/me', 200);
+    // A device key registered after sign-in; its id comes back (`device.id` of signed scans).
+    const { publicKey, deviceId } = scanSignatureVectors[0] ?? expect.fail('no vector');
+    await call(undefined, 'POST', 'auth/devices', 401, { body: { deviceKey: publicKey } });
+    await call(teacher, 'POST', 'auth/devices', 400, { body: { deviceKey: { ...publicKey, crv: 'P-384' } } });
+    const device = await call(teacher, 'POST', 'auth/devices', 200, { body: { deviceKey: publicKey } });
+    expect(device.json).toEqual({ deviceId });
   });
 
   it('keeps the teacher allow-list for admins only', async () => {

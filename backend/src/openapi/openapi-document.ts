@@ -140,6 +140,14 @@ const ROUTE_DOCS: Record<RouteName, RouteDoc> = {
     errors: ['CODE_INVALID', 'TOO_MANY_ATTEMPTS', 'DOMAIN_NOT_ALLOWED', 'RATE_LIMITED', 'NOT_FOUND'],
   },
   authMe: { tag: 'Sign-in', summary: 'The caller' },
+  authDevicesRegister: {
+    tag: 'Sign-in',
+    summary: 'Register this device’s key',
+    description:
+      'The public half (EC P-256 JWK) of the key the device signs scans with, as `deviceKey` at sign-in does: for a ' +
+      'key made or remade after sign-in. Answers its id, the `device.id` of signed scans (its RFC 7638 ' +
+      'thumbprint). Idempotent; an account keeps its 10 most recently used keys.',
+  },
   authLogout: {
     tag: 'Sign-in',
     summary: 'Sign out',
@@ -250,7 +258,11 @@ const ROUTE_DOCS: Record<RouteName, RouteDoc> = {
     summary: 'Scan a holder’s or the projector’s code',
     description:
       'A retry with the same `scanId` gets the first answer; copies sent at once count once. Refusals are ' +
-      'audited and say why in `error.code`.',
+      'audited and say why in `error.code`. `device` names the registered key the app signed the scan with: ' +
+      'ECDSA P-256 with SHA-256 over `QRCA1.S.<sessionId>.<scanId>.<signedAt>.<payload>` (UTF-8, payload trimmed), ' +
+      'the signature IEEE P1363 `r || s` in base64url. Under the session’s `devicePolicy` `warn` a missing or bad ' +
+      'signature is flagged (`unsigned_scan`); under `enforce` it is refused with 422 `NOT_ELIGIBLE` ' +
+      '(`details.reason` `device_signature`), and so is a second account on one device (`device_shared`).',
     errors: SCAN_REFUSALS,
   },
   eventsList: {
@@ -275,7 +287,9 @@ const ROUTE_DOCS: Record<RouteName, RouteDoc> = {
   attendanceGet: {
     tag: 'Attendance',
     summary: 'The attendance list with counts',
-    description: 'Roster members who never joined are listed too.',
+    description:
+      'Roster members who never joined are listed too. Each row’s `flags` come with their evidence in ' +
+      '`flagEvidence` (what was measured, and a sentence a teacher can read).',
   },
   attendanceOverride: {
     tag: 'Attendance',

@@ -1,6 +1,6 @@
 /** What a student sees of their own attendance: their status and, while they hold a baton, the hold. */
 import type { AttendanceRow, FinalStatus, Hold, MyStatus } from '@qrca/contract';
-import { finalStatus } from '../domain/final-status';
+import { finalStatus, minutesLate } from '../domain/final-status';
 import type { AttendanceRecord, ChainRecord, SessionRecord } from '../domain/records';
 
 /** A teacher's override, else the status frozen at the end, else the live computation. */
@@ -32,7 +32,10 @@ export function presentAttendanceRow(row: AttendanceRecord, session: SessionReco
     earlyLeaveAt: row.earlyLeaveAt,
     final: finalOf(row, session),
     flags: [...row.flags],
+    flagEvidence: [...(row.flagEvidence ?? [])],
     override: row.override ?? null,
+    minutesLate: minutesLate(row, session),
+    version: row.rev ?? 0,
   };
 }
 

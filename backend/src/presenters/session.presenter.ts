@@ -57,6 +57,7 @@ function basics(session: SessionRecord): SessionBasics {
     exitWindowMinutes: session.exitWindowMinutes,
     entryMethod: session.entryMethod,
     entryClosesAt: new Date(entryClosesAt(session)).toISOString(),
+    devicePolicy: session.devicePolicy ?? 'warn',
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * Devices a user signed in with (public keys, for device binding). Layout: table `Devices`, PK = user id,
- * RK = the key's RFC 7638 thumbprint, data { jwk, addedAt, lastSeenAt }. At most MAX_DEVICES per user: the
- * least recently seen goes first.
+ * RK = the key's RFC 7638 thumbprint (the `device.id` scans name), data { jwk, addedAt, lastSeenAt }. Read by
+ * point lookup (a scan's device) or per user. At most MAX_DEVICES per user: the least recently seen goes first.
  */
 import type { DeviceKey } from '@qrca/contract';
 import { calculateJwkThumbprint } from 'jose';
@@ -10,6 +10,9 @@ import type { TableStore } from '../ports/table-store';
 
 const TABLE = 'Devices';
 export const MAX_DEVICES = 10;
+/** A SHA-256 thumbprint in base64url; anything else is no device of ours. */
+const DEVICE_ID = /^[A-Za-z0-9_-]{43}$/;
+const USER_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export interface DeviceRecord {
   readonly jwk: DeviceKey;
@@ -41,6 +44,14 @@ export class DeviceRepository {
       .filter((entity) => entity.rowKey !== thumbprint);
     for (const entity of stale) await this.store.delete(TABLE, userId, entity.rowKey);
     return thumbprint;
+  }
+
+  /**
+   * The user's registered device with this id (its thumbprint), or undefined — also for ids no key could have.
+   */
+  async find(userId: string, deviceId: string): Promise<DeviceRecord | undefined> {
+    if (!DEVICE_ID.test(deviceId) || !USER_ID.test(userId)) return undefined;
+    return (await this.store.get<DeviceRecord>(TABLE, userId, deviceId))?.data;
   }
 
   /** The user's registered devices, most recently seen first. */

@@ -1,10 +1,10 @@
 /**
  * A set of changes to one session, committed at once (all or nothing) by SessionRepository.commit: the
- * session record, attendance and chain rows (each created, or replaced only if still at the version read),
- * audit events, and the kept answer to a scan attempt. Built by the services' flows, in domain terms.
+ * session record, attendance, chain and device-use rows (each created, or replaced only if still at the version
+ * read), audit events, and the kept answer to a scan attempt. Built by the services' flows, in domain terms.
  */
 import type { AuditEvent } from '@qrca/contract';
-import type { AttendanceRecord, ChainRecord, ScanRecord, SessionRecord } from '../domain/records';
+import type { AttendanceRecord, ChainRecord, DeviceUseRecord, ScanRecord, SessionRecord } from '../domain/records';
 import type { Version, Versioned } from './versioned';
 
 /** A row to write: `new` creates it (and fails if it exists); a version replaces it only if unchanged. */
@@ -27,6 +27,8 @@ export interface SessionChanges {
   readonly session?: { readonly record: SessionRecord; readonly version: Version };
   readonly attendance?: readonly RowWrite<AttendanceRecord>[];
   readonly chains?: readonly RowWrite<ChainRecord>[];
+  /** Which accounts a device scanned for (the scan's device, proven by its signature). */
+  readonly devices?: readonly RowWrite<DeviceUseRecord>[];
   readonly events?: readonly AuditEvent[];
   /** The first answer to a scan attempt, kept so a retry gets it again. */
   readonly scanAnswer?: { readonly studentId: string; readonly scanId: string; readonly answer: ScanRecord };

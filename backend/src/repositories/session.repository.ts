@@ -7,10 +7,18 @@
  *   RK `roster:<emailKey>`         roster entries (RosterRecord)
  *   RK `evt:<ms, 13 digits>:<id>`  the append-only audit log, in time order (AuditEvent)
  *   RK `scan:<studentId>:<scanId>` the first answer to a scan attempt, for idempotent retries (ScanRecord)
+ *   RK `dev:<deviceId>`            the accounts a device scanned for (DeviceUseRecord), written with the scan
  * Keys, prefixes, paging and ETags stay in this file; callers speak in records, versions and changes.
  */
 import type { AuditEvent } from '@qrca/contract';
-import type { AttendanceRecord, ChainRecord, RosterRecord, ScanRecord, SessionRecord } from '../domain/records';
+import type {
+  AttendanceRecord,
+  ChainRecord,
+  DeviceUseRecord,
+  RosterRecord,
+  ScanRecord,
+  SessionRecord,
+} from '../domain/records';
 import { ValidationError } from '../middleware/errors';
 import {
   MAX_BATCH_OPERATIONS,
@@ -36,9 +44,17 @@ const rowKeys = {
   roster: (email: string) => `roster:${emailKey(email)}`,
   event: (event: AuditEvent) => `evt:${String(Date.parse(event.at)).padStart(13, '0')}:${event.id}`,
   scan: (studentId: string, scanId: string) => `scan:${studentId}:${scanId}`,
+  device: (deviceId: string) => `dev:${deviceId}`,
 } as const;
 
-const PREFIX = { attendance: 'att:', chain: 'chain:', roster: 'roster:', event: 'evt:', scan: 'scan:' } as const;
+const PREFIX = {
+  attendance: 'att:',
+  chain: 'chain:',
+  roster: 'roster:',
+  event: 'evt:',
+  scan: 'scan:',
+  device: 'dev:',
+} as const;
 
 /** Everything stored about a session, read at once (tests and diagnostics). */
 export interface SessionSnapshot {
@@ -48,6 +64,7 @@ export interface SessionSnapshot {
   readonly roster: readonly RosterRecord[];
   readonly events: readonly AuditEvent[];
   readonly scanAnswers: readonly { readonly studentId: string; readonly scanId: string; readonly answer: ScanRecord }[];
+  readonly devices: readonly Versioned<DeviceUseRecord>[];
 }
 
 const asData = <T>(value: T) => value as unknown as EntityData;
@@ -58,6 +75,12 @@ function operation<T>(rowKey: string, write: RowWrite<T>): BatchOperation {
     ? { kind: 'insert', rowKey, data: asData(write.value) }
     : { kind: 'update', rowKey, data: asData(write.value), etag: write.version };
 }
+
+/** An attendance write with the row's revision counted up (see AttendanceRecord.rev). */
+const stampRevision = (write: RowWrite<AttendanceRecord>): RowWrite<AttendanceRecord> => ({
+  ...write,
+  value: { ...write.value, rev: (write.value.rev ?? 0) + 1 },
+});
 
 export class SessionRepository {
   constructor(private readonly store: TableStore) {}
@@ -88,6 +111,11 @@ export class SessionRepository {
   async getScanAnswer(sessionId: string, studentId: string, scanId: string): Promise<ScanRecord | undefined> {
     if (!isId(studentId) || !isId(scanId)) return undefined;
     return (await this.get<ScanRecord>(sessionId, rowKeys.scan(studentId, scanId)))?.value;
+  }
+
+  /** Which accounts the device scanned for in the session, or undefined when it never did. */
+  async getDeviceUse(sessionId: string, deviceId: string): Promise<Versioned<DeviceUseRecord> | undefined> {
+    return isId(deviceId) ? this.get<DeviceUseRecord>(sessionId, rowKeys.device(deviceId)) : undefined;
   }
 
   /** Every attendance row of the session. */
@@ -132,14 +160,16 @@ export class SessionRepository {
    * applied; StoreUsageError for more than 100 rows.
    */
   async commit(changes: SessionChanges): Promise<Committed> {
-    const attendance = changes.attendance ?? [];
+    const attendance = (changes.attendance ?? []).map(stampRevision);
     const chains = changes.chains ?? [];
+    const devices = changes.devices ?? [];
     const operations: BatchOperation[] = [
       ...(changes.session
         ? [operation(rowKeys.meta, { value: changes.session.record, version: changes.session.version })]
         : []),
       ...attendance.map((write) => operation(rowKeys.attendance(write.value.studentId), write)),
       ...chains.map((write) => operation(rowKeys.chain(write.value.chainId), write)),
+      ...devices.map((write) => operation(rowKeys.device(write.value.deviceId), write)),
       ...(changes.events ?? []).map((event) => operation(rowKeys.event(event), { value: event, version: 'new' })),
       ...(changes.scanAnswer
         ? [
@@ -169,7 +199,9 @@ export class SessionRepository {
    * such as freezing final statuses, safe to repeat). @throws StoreConflictError for a group that lost.
    */
   async writeAttendance(sessionId: string, writes: readonly RowWrite<AttendanceRecord>[]): Promise<void> {
-    const operations = writes.map((write) => operation(rowKeys.attendance(write.value.studentId), write));
+    const operations = writes.map((write) =>
+      operation(rowKeys.attendance(write.value.studentId), stampRevision(write)),
+    );
     await this.inGroups(sessionId, operations);
   }
 
@@ -205,10 +237,13 @@ export class SessionRepository {
     await this.store.delete(TABLE, sessionId, rowKeys.meta);
   }
 
-  /** Deletes a session's audit events and kept scan answers; returns how many went. */
+  /**
+   * Deletes a session's audit events, kept scan answers and device-use records (identifying data kept for the
+   * retention period only); returns how many went.
+   */
   async deleteAudit(sessionId: string): Promise<number> {
     let removed = 0;
-    for (const prefix of [PREFIX.event, PREFIX.scan]) {
+    for (const prefix of [PREFIX.event, PREFIX.scan, PREFIX.device]) {
       for (;;) {
         const page = await this.store.query(TABLE, sessionId, { prefix, limit: MAX_BATCH_OPERATIONS });
         if (page.items.length === 0) break;
@@ -238,6 +273,7 @@ export class SessionRepository {
         const [, studentId = '', scanId = ''] = row.rowKey.split(':');
         return { studentId, scanId, answer: row.data as ScanRecord };
       }),
+      devices: of(PREFIX.device).map((row) => versioned({ data: row.data as DeviceUseRecord, etag: row.etag })),
     };
   }
 

@@ -13,6 +13,7 @@ import type {
 } from '@qrca/contract';
 import { closeChain } from '../domain/chain-moves';
 import { projectorScanEffect } from '../domain/projector-scan';
+import { flagsText } from '../domain/suspicion-flags';
 import { rosterOnly, type AttendanceRecord, type ChainRecord, type SessionRecord } from '../domain/records';
 import { NotFoundError } from '../middleware/errors';
 import type { Clock } from '../ports/clock';
@@ -153,7 +154,6 @@ export class AttendanceService {
   async exportRows(caller: Caller, sessionId: string): Promise<{ session: SessionRecord; rows: ExportRow[] }> {
     const { session } = await this.deps.access.access(caller, sessionId, 'session:write');
     const { rows } = await buildAttendance(this.deps.repository, session);
-    const startMs = Math.max(Date.parse(session.startAt), Date.parse(session.startedAt ?? session.startAt));
     return {
       session,
       rows: rows.map((row) => ({
@@ -163,17 +163,14 @@ export class AttendanceService {
         entry: row.entry ?? '',
         entry_at: row.entryAt ?? '',
         entry_method: row.entryMethod ?? '',
-        minutes_late:
-          row.entry === 'late' && row.entryAt
-            ? String(Math.max(0, Math.round((Date.parse(row.entryAt) - startMs) / 60_000)))
-            : '',
+        minutes_late: row.minutesLate === null || row.minutesLate === undefined ? '' : String(row.minutesLate),
         early_leave_at: row.earlyLeaveAt ?? '',
         exit_verified: String(row.exitVerified),
         exit_at: row.exitAt ?? '',
         final: row.final,
         override: row.override?.final ?? '',
         override_reason: row.override?.reason ?? '',
-        flags: row.flags.join(';'),
+        flags: flagsText(row.flags, row.flagEvidence),
       })),
     };
   }

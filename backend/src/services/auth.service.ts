@@ -115,13 +115,24 @@ export class AuthService {
     const role = await this.roleOf(input.email);
     if (!role) throw domainNotAllowed();
     const user = await users.ensure(input.email);
-    if (input.deviceKey) await devices.register(user.id, input.deviceKey);
+    const deviceId = input.deviceKey ? await devices.register(user.id, input.deviceKey) : undefined;
     const { token, claims } = await tokens.issue({ id: user.id, email: user.email, role });
     return {
       token,
       expiresAt: new Date(claims.expiresAtMs).toISOString(),
       user: { id: user.id, email: user.email, role },
+      ...(deviceId ? { deviceId } : {}),
     };
+  }
+
+  /**
+   * Registers a device's public key for the caller, as `deviceKey` at sign-in does (for a key made or remade
+   * after sign-in); returns its id, the `device.id` of signed scans. Idempotent.
+   * @throws NotFoundError (never for a signed-in caller).
+   */
+  async registerDevice(caller: Caller, deviceKey: DeviceKey): Promise<{ deviceId: string }> {
+    requireAccess(caller, 'account:write', ['self']);
+    return { deviceId: await this.deps.devices.register(caller.id, deviceKey) };
   }
 
   /**

@@ -143,6 +143,12 @@ describe('real time through our API and the embedded emulator', () => {
       (r) => r.event === 'attendanceChanged' && (r.payload.row as { studentId: string }).studentId === holder.id,
     );
     expect(row.payload.row).toMatchObject({ entry: 'on_time', entryMethod: 'chain' });
+    // The row as written: its revision is the one a snapshot read now shows, above the one before the scan.
+    const listed = await api(host, teacher, 'GET', `sessions/${session.id}/attendance`);
+    const snapshot = (listed.json as { rows: { studentId: string; version: number }[] }).rows;
+    const version = (row.payload.row as { version: number }).version;
+    expect(version).toBe(snapshot.find((r) => r.studentId === holder.id)?.version);
+    expect(version).toBeGreaterThan(1); // joined, handed the baton, verified
     const counts = await dashboard.next(
       (r) => r.event === 'countsChanged' && (r.payload.counts as { present: number }).present === 1,
     );

@@ -1,17 +1,41 @@
 /**
  * ScanService: one scan attempt from end to end. Replays by scan id; copies of one attempt are one attempt.
  * Then decide (reads only: access, validation, the flow for the payload — a classmate's chain code or a
- * projector code scanned or typed), commit once (the flow's rows, one audit event and the kept answer in one
- * write), publish (the commit point's job). A refused attempt is audited and its answer kept unless it
- * depends on the moment; a dependency failure is never kept as the answer.
+ * projector code scanned or typed — and the facts the suspicion flags need), commit once (the flow's rows with
+ * their flags and evidence, the device's use, one audit event and the kept answer in one write), publish (the
+ * commit point's job). A refused attempt is audited and its answer kept unless it depends on the moment; a
+ * dependency failure is never kept as the answer.
  */
-import { parseQr, type ErrorCode, type ProjectorKind, type ScanRequest, type ScanResponse } from '@qrca/contract';
+import {
+  parseQr,
+  type ChainQr,
+  type ErrorCode,
+  type FlagEvidence,
+  type ProjectorKind,
+  type ScanRequest,
+  type ScanResponse,
+} from '@qrca/contract';
 import { randomUUID } from 'node:crypto';
-import type { AttendanceRecord, SessionRecord } from '../domain/records';
+import type { ChainConfig } from '../config';
+import type { AttendanceRecord, ChainRecord, SessionRecord } from '../domain/records';
+import {
+  asHandOffSide,
+  deviceChangedRule,
+  lateCodeRule,
+  networkMismatchRule,
+  projectorNetworkRule,
+  sharedDeviceRule,
+  tooFastRule,
+  withEvidence,
+  type FlagThresholds,
+  type SharedDevice,
+  type Observation,
+  type ScanContext,
+} from '../domain/suspicion-flags';
 import { AppError, NotFoundError } from '../middleware/errors';
 import type { Clock } from '../ports/clock';
 import { StoreConflictError } from '../ports/table-store';
-import type { SessionChanges } from '../repositories/session-changes';
+import { create, replace, type RowWrite } from '../repositories/session-changes';
 import type { SessionRepository } from '../repositories/session.repository';
 import type { Versioned } from '../repositories/versioned';
 import { cacheKeys, type Cache, type CacheKey } from '../utils/cache';
@@ -24,7 +48,7 @@ import { retryOnConflict } from './retry-on-conflict';
 import type { SessionAccess } from './session-access';
 import type { SessionWriter } from './session-writer';
 import type { TokenService } from './token.service';
-import type { ScanOrigin, ValidationService } from './validation.service';
+import type { ScanOrigin, ValidationService, Verdicts } from './validation.service';
 
 /** A code typed from the projector: 6 letters and digits. */
 const TYPED_CODE = /^[A-Za-z0-9]{6}$/;
@@ -58,12 +82,61 @@ export interface ScanDependencies {
   readonly audit: AuditLog;
   readonly cache: Cache;
   readonly clock: Clock;
+  /** The chain code's window and the flags' thresholds. */
+  readonly rules: {
+    readonly chains: Pick<ChainConfig, 'rotationSeconds' | 'acceptPreviousSteps'>;
+    readonly flags: FlagThresholds;
+  };
 }
 
-/** What a scan is, once read: a classmate's chain code, or a projector code (scanned or typed). */
+/** What a scan is, once read: a classmate's chain code, or a projector code (scanned or typed) and its step. */
 type Scanned =
-  | { readonly flow: 'chain'; readonly qr: Extract<ReturnType<typeof parseQr>, { kind: 'chain' }> }
-  | { readonly flow: 'projector'; readonly kind: ProjectorKind };
+  | { readonly flow: 'chain'; readonly qr: ChainQr }
+  | {
+      readonly flow: 'projector';
+      readonly kind: ProjectorKind;
+      readonly step: number;
+      readonly entry: 'scanned' | 'typed';
+    };
+
+/** A flow's decision: the answer, the rows it writes, and what it observed for the flags. */
+interface Decided {
+  readonly answer: ScanResponse;
+  readonly attendance: readonly RowWrite<AttendanceRecord>[];
+  readonly chains: readonly RowWrite<ChainRecord>[];
+  /** The code's timing and a hand-off's networks, before they go on a row. */
+  readonly relay: readonly Observation[];
+  /** The other side of a hand-off: its holder. */
+  readonly holder?: { readonly studentId: string; readonly email: string };
+  readonly event: ScanEventFields;
+}
+
+/** The facts of the attempt the flags need besides the flow's rows: validation's verdicts and where it came from. */
+interface AttemptFacts {
+  readonly verdicts: Verdicts;
+  readonly clientIp: string | undefined;
+}
+
+/** The rows with `change` applied to the write of `studentId`'s row, if there is one. Throws nothing. */
+function amend(
+  rows: readonly RowWrite<AttendanceRecord>[],
+  studentId: string,
+  change: (row: AttendanceRecord) => AttendanceRecord,
+): readonly RowWrite<AttendanceRecord>[] {
+  return rows.map((write) => (write.value.studentId === studentId ? { ...write, value: change(write.value) } : write));
+}
+
+/** The kept answer: a hold's secret is never stored (a replay gets the holder's current hold). */
+function withoutHold(answer: ScanResponse): ScanResponse {
+  const { hold: _hold, ...kept } = answer;
+  return kept;
+}
+
+/** A scan's evidence for its event: the flags it raised, by name, and what was observed. */
+const evidenceFields = (evidence: readonly FlagEvidence[]) =>
+  evidence.length === 0
+    ? {}
+    : { flags: [...new Set(evidence.map((piece) => piece.flag))], flagEvidence: [...evidence] };
 
 export class ScanService {
   /** Attempts being decided in this process, by session, student and scan id: copies share one. */
@@ -171,6 +244,7 @@ export class ScanService {
     const now = clock.now();
     const qr = parseQr(input.payload);
     const evaluation = await validation.evaluateScan(caller.id, session, input, origin);
+    const { verdicts } = evaluation;
     const fields: ScanEventFields = {
       flow: qr?.kind ?? 'unknown',
       ...(qr?.kind === 'chain' ? { chainId: qr.chainId, seq: qr.seq } : {}),
@@ -178,9 +252,11 @@ export class ScanService {
       ...(input.device ? { deviceId: input.device.id } : {}),
       ...(origin.clientIp ? { ip: origin.clientIp } : {}),
       ...(origin.userAgent ? { userAgent: origin.userAgent } : {}),
-      network: evaluation.verdicts.network,
-      geofence: evaluation.verdicts.geofence,
-      ...(evaluation.verdicts.distanceBand ? { distanceBand: evaluation.verdicts.distanceBand } : {}),
+      network: verdicts.network,
+      geofence: verdicts.geofence,
+      ...(verdicts.distanceBand ? { distanceBand: verdicts.distanceBand } : {}),
+      signature: verdicts.signature,
+      ...evidenceFields(verdicts.observations),
     };
     try {
       // Not joined: answered like an unknown session, and audited like every attempt.
@@ -188,15 +264,15 @@ export class ScanService {
       if (session.status === 'ended') throw new AppError('SESSION_ENDED', 'This session has ended: nothing to scan.');
       if (evaluation.refusal) throw evaluation.refusal;
       const scanned = this.identify(session, input.payload, now);
-      const flags = evaluation.verdicts.flags;
+      const facts: AttemptFacts = { verdicts, clientIp: origin.clientIp };
       const answer = await retryOnConflict((attempt) =>
         this.commitDecision(caller, session, input.scanId, scanned, fields, now, {
           fresh: attempt > 1,
-          flags,
+          facts,
           ...(attempt === 1 && attendance ? { known: attendance } : {}),
         }),
       );
-      await presence.markOnline(sessionId, caller.id);
+      await presence.markOnline(sessionId, caller.id, origin.clientIp);
       return answer;
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
@@ -213,14 +289,17 @@ export class ScanService {
     const typed = !qr && TYPED_CODE.test(payload.trim()) ? payload.trim() : undefined;
     if (qr && qr.sessionId !== session.id) throw new AppError('INVALID_QR', 'That is not a code of this session.');
     if (qr?.kind === 'chain') return { flow: 'chain', qr };
-    if (qr?.kind === 'projector') return { flow: 'projector', kind: this.deps.tokens.resolve(session, { qr }, nowMs) };
-    if (typed) return { flow: 'projector', kind: this.deps.tokens.resolve(session, { typed }, nowMs) };
+    if (qr?.kind === 'projector')
+      return { flow: 'projector', entry: 'scanned', ...this.deps.tokens.resolve(session, { qr }, nowMs) };
+    if (typed) return { flow: 'projector', entry: 'typed', ...this.deps.tokens.resolve(session, { typed }, nowMs) };
     throw new AppError('INVALID_QR', 'That is not a code of this session.');
   }
 
   /**
-   * Decides the scan on current reads and commits it once: the flow's rows, the audit event and the kept
-   * answer in one write. @throws StoreConflictError when a row changed meanwhile (decided again by the caller).
+   * Decides the scan on current reads and commits it once: the flow's rows with the flags the scan raised (and
+   * their evidence), the device's use, the audit event and the kept answer in one write.
+   * @throws StoreConflictError when a row changed meanwhile (decided again by the caller); AppError NOT_ELIGIBLE
+   * (`device_shared`) for a second account on one device under device policy `enforce`; the flow's refusals.
    */
   private async commitDecision(
     caller: Caller,
@@ -229,41 +308,202 @@ export class ScanService {
     scanned: Scanned,
     fields: ScanEventFields,
     eventAt: number,
-    options: { fresh: boolean; flags: readonly string[]; known?: Versioned<AttendanceRecord> },
+    options: { fresh: boolean; facts: AttemptFacts; known?: Versioned<AttendanceRecord> },
   ): Promise<ScanResponse> {
-    const { chains, attendance, writer, audit, clock } = this.deps;
-    const now = clock.now();
-    const keep = (body: ScanResponse, event: ScanEventFields): Pick<SessionChanges, 'events' | 'scanAnswer'> => ({
-      events: [audit.scanEvent(caller.id, eventAt, event)],
-      scanAnswer: { studentId: caller.id, scanId, answer: { status: 200, body } },
-    });
-    if (scanned.flow === 'projector') {
-      const decision = await attendance.decideProjectorScan(session, caller.id, scanned.kind, now, {
-        flags: options.flags,
-        ...(options.known ? { known: options.known } : {}),
-      });
-      await writer.commit({
-        sessionId: session.id,
-        attendance: decision.attendance,
-        chains: decision.chains,
-        ...keep(decision.answer, { ...fields, flow: `projector:${scanned.kind}` }),
-      });
-      return decision.answer;
+    const { writer, audit, clock, repository } = this.deps;
+    const at: ScanContext = { nowMs: clock.now(), scanId };
+    const { deviceId } = options.facts.verdicts;
+    const use = deviceId ? await repository.getDeviceUse(session.id, deviceId) : undefined;
+    const shared = deviceId
+      ? sharedDeviceRule({
+          policy: session.devicePolicy ?? 'warn',
+          studentId: caller.id,
+          deviceId,
+          use: use?.value,
+          at,
+        })
+      : undefined;
+    if (shared?.refuse) {
+      throw new AppError(
+        'NOT_ELIGIBLE',
+        'This phone already scanned for another student in this session. Scan from your own phone.',
+        { details: { reason: 'device_shared' } },
+      );
     }
-    const handOff = await chains.decideHandOff(session, caller.id, scanned.qr, now, {
-      fresh: options.fresh,
-      flags: options.flags,
-      ...(options.known ? { scanner: options.known } : {}),
-    });
-    const body: ScanResponse = { outcome: 'verified_holder', flow: 'chain', youAreHolder: true };
+    const decided = await this.decideFlow(caller, session, scanned, fields, at, options);
+    const flagged = await this.flagRows(caller, session.id, decided, options.facts, shared, at);
     await writer.commit({
       sessionId: session.id,
+      attendance: flagged.rows,
+      chains: decided.chains,
+      ...(shared?.next && flagged.changesScanner
+        ? { devices: [use ? replace(use, shared.next) : create(shared.next)] }
+        : {}),
+      events: [audit.scanEvent(caller.id, eventAt, { ...decided.event, ...evidenceFields(flagged.scannerEvidence) })],
+      scanAnswer: { studentId: caller.id, scanId, answer: { status: 200, body: withoutHold(decided.answer) } },
+    });
+    return decided.answer;
+  }
+
+  /** The flow's decision for the scanned code: a projector code's effect, or a hand-off. Writes nothing. */
+  private async decideFlow(
+    caller: Caller,
+    session: SessionRecord,
+    scanned: Scanned,
+    fields: ScanEventFields,
+    at: ScanContext,
+    options: { fresh: boolean; facts: AttemptFacts; known?: Versioned<AttendanceRecord> },
+  ): Promise<Decided> {
+    const { chains, attendance, tokens, presence, rules } = this.deps;
+    if (scanned.flow === 'projector') {
+      const decision = await attendance.decideProjectorScan(session, caller.id, scanned.kind, at.nowMs, {
+        flags: [],
+        ...(options.known ? { known: options.known } : {}),
+      });
+      // The late code is the easiest thing to relay: the same timing and network flags as a hand-off.
+      const late = lateCodeRule(
+        { code: scanned.kind, entry: scanned.entry, step: scanned.step, ...tokens.window },
+        rules.flags.lateCodeMs,
+        at,
+      );
+      const elsewhere = projectorNetworkRule({
+        scannerIp: options.facts.clientIp,
+        displayIps: await presence.displayAddresses(session.id),
+        allowedNetworks: session.constraints.networks?.cidrs,
+        bits: rules.flags.networkBits,
+        kind: scanned.kind,
+        at,
+      });
+      return {
+        answer: decision.answer,
+        attendance: decision.attendance,
+        chains: decision.chains,
+        relay: [late, elsewhere].filter((seen): seen is Observation => seen !== undefined),
+        event: { ...fields, flow: `projector:${scanned.kind}` },
+      };
+    }
+    const handOff = await chains.decideHandOff(session, caller.id, scanned.qr, at.nowMs, {
+      fresh: options.fresh,
+      flags: [],
+      ...(options.known ? { scanner: options.known } : {}),
+    });
+    const holder = handOff.attendance.find((write) => write.value.studentId === handOff.previousHolderId);
+    // A classmate already verified may end a chain nobody else can take: they verify its holder and take nothing.
+    const taken = handOff.taken !== false;
+    return {
+      answer: {
+        outcome: 'verified_holder',
+        flow: 'chain',
+        youAreHolder: taken,
+        ...(taken ? { hold: chains.holdFor(session.id, handOff.chain) } : {}),
+      },
       attendance: handOff.attendance,
       chains: handOff.chains,
+      relay: await this.handOffObservations(session, scanned.qr, handOff.chains[0]?.previous, options.facts, at),
+      holder: { studentId: handOff.previousHolderId, email: holder?.value.email ?? handOff.previousHolderId },
       // The event names whose baton was taken, so the activity list can say "Ana scanned Ben's baton".
-      ...keep(body, { ...fields, targetId: handOff.previousHolderId }),
+      event: { ...fields, targetId: handOff.previousHolderId },
+    };
+  }
+
+  /**
+   * The decided rows with the scan's flags and evidence: the scanner's (validation's verdicts, a shared or changed
+   * device, the hand-off's observations), a hand-off holder's (the same observations from their side) and, with a
+   * phone's first use by a second account, the other accounts' rows (read and added). Flags go only on a scanner
+   * whose row the scan changes: a repeat that changes nothing records its flags in the audit event alone.
+   */
+  private async flagRows(
+    caller: Caller,
+    sessionId: string,
+    decided: Decided,
+    facts: AttemptFacts,
+    shared: SharedDevice | undefined,
+    at: ScanContext,
+  ): Promise<{
+    rows: readonly RowWrite<AttendanceRecord>[];
+    scannerEvidence: FlagEvidence[];
+    changesScanner: boolean;
+  }> {
+    const { holder, relay } = decided;
+    const { deviceId, observations } = facts.verdicts;
+    const changesScanner = decided.attendance.some((write) => write.value.studentId === caller.id);
+    if (!changesScanner)
+      return { rows: decided.attendance, scannerEvidence: [...observations, ...relay], changesScanner };
+    const scanner = { studentId: caller.id, email: caller.email };
+    let scannerEvidence: FlagEvidence[] = [];
+    let rows = amend(decided.attendance, caller.id, (row) => {
+      const changed = deviceId ? deviceChangedRule(row.deviceId, deviceId, at) : undefined;
+      scannerEvidence = [
+        ...observations,
+        ...(shared?.scanner ? [shared.scanner] : []),
+        ...(changed ? [changed] : []),
+        ...relay.map((seen) => (holder ? asHandOffSide(seen, 'scanner', holder) : seen)),
+      ];
+      const next = withEvidence(row, scannerEvidence);
+      return deviceId && next.deviceId !== deviceId ? { ...next, deviceId } : next;
     });
-    return { ...body, hold: chains.holdFor(session.id, handOff.chain) };
+    if (holder) {
+      const sides = relay.map((seen) => asHandOffSide(seen, 'holder', scanner));
+      rows = amend(rows, holder.studentId, (row) => withEvidence(row, sides));
+    }
+    for (const other of shared?.others ?? []) {
+      rows = await this.amendStored(sessionId, rows, other.studentId, (row) => withEvidence(row, [other.evidence]));
+    }
+    return { rows, scannerEvidence, changesScanner };
+  }
+
+  /**
+   * What a hand-off's timing and networks say: a chain code used late, a baton passed on too fast after the hold
+   * was issued, scanner and holder on different networks. Reads the holder's last address (presence).
+   */
+  private async handOffObservations(
+    session: SessionRecord,
+    qr: ChainQr,
+    chainAsRead: { readonly holderId: string; readonly issuedAt: string } | undefined,
+    facts: AttemptFacts,
+    at: ScanContext,
+  ): Promise<Observation[]> {
+    const { rules, presence } = this.deps;
+    const late = lateCodeRule(
+      {
+        code: 'chain',
+        entry: 'scanned',
+        step: qr.step,
+        rotationSeconds: rules.chains.rotationSeconds,
+        acceptPreviousSteps: rules.chains.acceptPreviousSteps,
+        skewMs: 0,
+        chainId: qr.chainId,
+      },
+      rules.flags.lateCodeMs,
+      at,
+    );
+    const fast = chainAsRead
+      ? tooFastRule(Date.parse(chainAsRead.issuedAt), rules.flags.tooFastMs, qr.chainId, at)
+      : undefined;
+    const holderIp = chainAsRead ? await presence.lastAddress(session.id, chainAsRead.holderId) : undefined;
+    const mismatch = networkMismatchRule({
+      scannerIp: facts.clientIp,
+      holderIp,
+      allowedNetworks: session.constraints.networks?.cidrs,
+      bits: rules.flags.networkBits,
+      chainId: qr.chainId,
+      at,
+    });
+    return [late, fast, mismatch].filter((seen): seen is Observation => seen !== undefined);
+  }
+
+  /** {@link amend}, reading and adding the student's stored row when the writes do not hold it yet. */
+  private async amendStored(
+    sessionId: string,
+    rows: readonly RowWrite<AttendanceRecord>[],
+    studentId: string,
+    change: (row: AttendanceRecord) => AttendanceRecord,
+  ): Promise<readonly RowWrite<AttendanceRecord>[]> {
+    if (rows.some((write) => write.value.studentId === studentId)) return amend(rows, studentId, change);
+    const stored = await this.deps.repository.getAttendance(sessionId, studentId);
+    if (!stored) return rows;
+    const next = change(stored.value);
+    return next === stored.value ? rows : [...rows, replace(stored, next)];
   }
 
   /** Records a refused attempt (its event, and its answer unless transient), then throws the refusal. */

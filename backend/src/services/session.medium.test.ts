@@ -244,6 +244,7 @@ describe('co-teachers and deletion', () => {
       roster: [],
       events: [],
       scanAnswers: [],
+      devices: [],
     });
   });
 });

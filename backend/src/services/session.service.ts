@@ -59,6 +59,11 @@ export interface SessionDependencies {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** A create request as parsed; callers in code (tests, the simulator) may leave the device policy at its default. */
+export type NewSessionInput = Omit<CreateSessionRequest, 'devicePolicy'> & {
+  readonly devicePolicy?: CreateSessionRequest['devicePolicy'];
+};
+
 function newJoinCode(): string {
   return Array.from({ length: 8 }, () => JOIN_CODE_ALPHABET[randomInt(JOIN_CODE_ALPHABET.length)]).join('');
 }
@@ -82,7 +87,7 @@ export class SessionService {
    * and before the index rows, so a failure leaves nothing a user can see.
    * @throws ValidationError; AppError CONFLICT when the key is another owner's.
    */
-  async createSession(caller: Caller, input: CreateSessionRequest, idempotencyKey?: string): Promise<Session> {
+  async createSession(caller: Caller, input: NewSessionInput, idempotencyKey?: string): Promise<Session> {
     const { repository, clock, roster } = this.deps;
     const id = idempotencyKey ? this.sessionIdFor(caller.id, idempotencyKey) : randomBytes(12).toString('base64url');
     const earlier = idempotencyKey ? await repository.getSession(id) : undefined;
@@ -103,6 +108,7 @@ export class SessionService {
       rosterMode: input.rosterMode,
       rosterCount: 0,
       constraints: input.constraints,
+      devicePolicy: input.devicePolicy ?? 'warn',
       earlyLeaveOpen: false,
       projectorNonce: randomBytes(16).toString('base64url'),
       createdAt: iso(clock.now()),
@@ -279,7 +285,7 @@ export class SessionService {
       if (!winner) throw error;
       return { status: presentMyStatus(winner.value, session) };
     }
-    await presence.markOnline(sessionId, caller.id);
+    await presence.markOnline(sessionId, caller.id, clientIp);
     return { status: presentMyStatus(row, session) };
   }
 

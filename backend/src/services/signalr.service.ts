@@ -103,7 +103,7 @@ export class SignalRService implements DeltaPublisher {
     if (this.deps.realtime.kind === 'none') return;
     try {
       const session = committed.session?.value ?? (await this.deps.access.findSession(sessionId));
-      if (session) await this.deltas(session, changes);
+      if (session) await this.deltas(session, changes, committed);
     } catch (error) {
       this.deps.logger.warn({ err: error, sessionId }, 'realtime: deltas not published');
     }
@@ -127,17 +127,18 @@ export class SignalRService implements DeltaPublisher {
     this.counting.clear();
   }
 
-  private async deltas(session: SessionRecord, changes: SessionChanges): Promise<void> {
+  private async deltas(session: SessionRecord, changes: SessionChanges, committed: Committed): Promise<void> {
     const { delivery } = this.deps;
     const sessionId = session.id;
     const teachers = { group: realtimeGroups.teachers(sessionId) };
     const names = new Map<string, string>();
     let rowsChanged = false;
-    for (const { value, previous } of changes.attendance ?? []) {
+    for (const [i, { value, previous }] of (changes.attendance ?? []).entries()) {
       names.set(value.studentId, value.name ?? value.email);
-      const row = presentAttendanceRow(value, session);
-      if (!previous || !same(row, presentAttendanceRow(previous, session))) {
+      if (!previous || !same(presentAttendanceRow(value, session), presentAttendanceRow(previous, session))) {
         rowsChanged = true;
+        // As written: with the revision the commit gave the row (clients drop older ones).
+        const row = presentAttendanceRow(committed.attendance[i]?.value ?? value, session);
         delivery.enqueue(teachers, 'attendanceChanged', { sessionId, row });
       }
       const status = presentMyStatus(value, session);

@@ -12,12 +12,13 @@ import {
 } from '@qrca/contract';
 import { hkdfSync } from 'node:crypto';
 import { isOpen, openProjectorKinds } from '../domain/phases';
-import { matchProjectorCode, projectorCodes, projectorSecret } from '../domain/projector-code';
+import { matchProjectorCode, projectorCodes, projectorSecret, SKEW_MS } from '../domain/projector-code';
 import type { SessionRecord } from '../domain/records';
 import { AppError } from '../middleware/errors';
 import type { Clock } from '../ports/clock';
 import type { Caller } from './auth.service';
 import type { SessionScheduleRepository } from '../repositories/session-schedule.repository';
+import type { PresenceService } from './presence.service';
 import type { SessionAccess } from './session-access';
 import type { SessionWriter } from './session-writer';
 import type { SignalRService } from './signalr.service';
@@ -27,27 +28,53 @@ export interface TokenDependencies {
   readonly writer: SessionWriter;
   readonly schedule: SessionScheduleRepository;
   readonly signalr: SignalRService;
+  readonly presence: PresenceService;
   readonly clock: Clock;
   /** Server secret the per-session projector secrets derive from (JWT_SECRET). */
   readonly secret: string;
   readonly rotationSeconds: number;
+  /** Earlier steps still accepted (default 1) and the clock skew allowed either side (default 2 s). */
+  readonly acceptPreviousSteps?: number;
+  readonly skewMs?: number;
+}
+
+/** How long projector codes are good for: their rotation, earlier steps accepted and the skew allowed. */
+export interface ProjectorWindow {
+  readonly rotationSeconds: number;
+  readonly acceptPreviousSteps: number;
+  readonly skewMs: number;
+}
+
+/** A projector code a student scanned or typed, as resolved: its kind and time step. */
+export interface ResolvedCode {
+  readonly kind: ProjectorKind;
+  readonly step: number;
 }
 
 export class TokenService {
   private readonly projectorKey: Buffer;
+  /** The window codes are accepted in (suspicion flags measure lateness against it). */
+  readonly window: ProjectorWindow;
 
   constructor(private readonly deps: TokenDependencies) {
     this.projectorKey = Buffer.from(hkdfSync('sha256', deps.secret, 'qrca', 'projector codes v1', 32));
+    this.window = {
+      rotationSeconds: deps.rotationSeconds,
+      acceptPreviousSteps: deps.acceptPreviousSteps ?? 1,
+      skewMs: deps.skewMs ?? SKEW_MS,
+    };
   }
 
   /**
-   * The current code of `kind` for the projector. Showing the exit code counts as running exit
-   * verification (final status then needs it).
+   * The current code of `kind` for the projector, fetched from `clientIp` (kept: scans of its codes are compared
+   * with the projector's network). Showing the exit code counts as running exit verification (final status then
+   * needs it).
    * @throws NotFoundError; AppError WRONG_PHASE when the kind is not open now.
    */
-  async currentCode(caller: Caller, sessionId: string, kind: ProjectorKind): Promise<ProjectorCode> {
-    const { access, writer, clock } = this.deps;
+  async currentCode(caller: Caller, sessionId: string, kind: ProjectorKind, clientIp?: string): Promise<ProjectorCode> {
+    const { access, writer, presence, clock } = this.deps;
     const { session } = await access.access(caller, sessionId, 'session:write');
+    await presence.markDisplay(sessionId, clientIp);
     const now = clock.now();
     if (!isOpen(session, kind, now)) {
       throw new AppError('WRONG_PHASE', `The ${kind} code is not open now.`, { details: { kind } });
@@ -90,16 +117,18 @@ export class TokenService {
   }
 
   /**
-   * Which projector code a scanned QR or a typed code is.
+   * Which projector code (kind and step) a scanned QR or a typed code is.
    * @throws AppError INVALID_QR, CODE_EXPIRED.
    */
-  resolve(session: SessionRecord, scanned: { qr: ProjectorQr } | { typed: string }, nowMs: number): ProjectorKind {
+  resolve(session: SessionRecord, scanned: { qr: ProjectorQr } | { typed: string }, nowMs: number): ResolvedCode {
     const match = matchProjectorCode({
       secret: this.secretOf(session),
       sessionId: session.id,
       kinds: PROJECTOR_KINDS,
       nowMs,
-      rotationSeconds: this.deps.rotationSeconds,
+      rotationSeconds: this.window.rotationSeconds,
+      acceptPreviousSteps: this.window.acceptPreviousSteps,
+      skewMs: this.window.skewMs,
       ...('qr' in scanned
         ? { qr: { kind: scanned.qr.projectorKind, step: scanned.qr.step, code: scanned.qr.code } }
         : { typed: scanned.typed }),
@@ -107,7 +136,7 @@ export class TokenService {
     if (match === 'expired')
       throw new AppError('CODE_EXPIRED', 'That code has changed. Scan or type the code on the screen now.');
     if (match === 'invalid') throw new AppError('INVALID_QR', 'That code is not valid for this session.');
-    return match.kind;
+    return match;
   }
 
   private secretOf(session: SessionRecord): Buffer {

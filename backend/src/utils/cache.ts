@@ -40,6 +40,8 @@ export const cacheKeys = {
   session: (sessionId: string): CacheKey => key('session', sessionId),
   /** One rotating QR token of a session. */
   qrToken: (sessionId: string, tokenId: string): CacheKey => key('qr', sessionId, tokenId),
+  /** Client addresses of the screens that showed a session's projector codes. */
+  displays: (sessionId: string): CacheKey => key('displays', sessionId),
   /** Presence of a student in a session (heartbeat). */
   online: (sessionId: string, studentId: string): CacheKey => key('online', sessionId, studentId),
   /** A chain row with its ETag (the hand-off's compare-and-swap target). */
@@ -52,6 +54,8 @@ export const cacheKeys = {
   teacherAllowed: (emailKey: string): CacheKey => key('teacher', emailKey),
   /** Whether a session token (by jti) was revoked. */
   revoked: (jti: string): CacheKey => key('revoked', jti),
+  /** A registered device key of a user, by its id (a scan's signature is checked against it). */
+  device: (userId: string, deviceId: string): CacheKey => key('device', userId, deviceId),
   /** A user record, by email key (platform sign-in resolves it on every request). */
   user: (emailKey: string): CacheKey => key('user', emailKey),
   /** A sign-in code's stored hash, by email key. */

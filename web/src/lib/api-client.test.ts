@@ -1,7 +1,7 @@
 import { errorCodes, errorStatus } from '@qrca/contract';
 import { describe, expect, it } from 'vitest';
 import { ApiError, messageFor, toApiError } from './api-client';
-import { errorMessages } from './error-messages';
+import { DEVICE_SHARED_MESSAGE, errorMessages, signatureRefusalMessages } from './error-messages';
 
 describe('the API client maps every error of the catalogue', () => {
   it.each(errorCodes)('%s: a typed error with a human message', (code) => {
@@ -29,6 +29,35 @@ describe('the API client maps every error of the catalogue', () => {
   it('shows the server’s own sentence for refusals that explain themselves', () => {
     expect(messageFor('NOT_ELIGIBLE', 'You are already verified.')).toBe('You are already verified.');
     expect(messageFor('BATON_TAKEN', 'ignored')).toBe(errorMessages.BATON_TAKEN);
+  });
+
+  it('says in its own words why a session that checks phones refused the scan, whatever the server wrote', () => {
+    const refused = (details: Record<string, unknown>) =>
+      toApiError(422, { error: { code: 'NOT_ELIGIBLE', message: 'server words', correlationId: 'c-3', details } });
+    expect(refused({ reason: 'device_shared' }).message).toBe(
+      'This phone already checked in another student in this session. Scan from your own phone.',
+    );
+    expect(DEVICE_SHARED_MESSAGE).toBe(refused({ reason: 'device_shared' }).message);
+    for (const verdict of ['missing', 'unknown_device', 'invalid', 'stale'] as const) {
+      const error = refused({ reason: 'device_signature', signature: verdict });
+      expect(error.message).toBe(signatureRefusalMessages[verdict]);
+      expect([error.reason, error.signature]).toEqual(['device_signature', verdict]);
+    }
+    expect(refused({ reason: 'device_signature', signature: 'from_the_future' }).message).toBe(
+      signatureRefusalMessages.invalid,
+    );
+    expect(refused({ reason: 'device_signature', signature: 'toString' }).message).toBe(
+      signatureRefusalMessages.invalid,
+    );
+    for (const message of [...Object.values(signatureRefusalMessages), DEVICE_SHARED_MESSAGE]) {
+      expect(message).not.toMatch(/[a-z]+_[a-z]+|signature|device/i); // people's words, no jargon
+    }
+    // Other reasons keep the server's own sentence; no reason, no signature.
+    expect(refused({ reason: 'taken' }).message).toBe('server words');
+    expect([new ApiError('NETWORK', '', 0).reason, new ApiError('NETWORK', '', 0).signature]).toEqual([
+      undefined,
+      undefined,
+    ]);
   });
 
   it('says which failures are worth retrying', () => {

@@ -4,7 +4,14 @@
  */
 import { ErrorBodySchema, errorStatus, routePath, type ErrorCode, type RouteDef } from '@qrca/contract';
 import type { z } from 'zod';
-import { errorMessages } from './error-messages';
+import {
+  DEVICE_SHARED_MESSAGE,
+  DEVICE_SHARED_REASON,
+  DEVICE_SIGNATURE_REASON,
+  errorMessages,
+  signatureRefusalMessages,
+  type RefusedSignature,
+} from './error-messages';
 import { observeServerDate } from './server-clock';
 
 export type ApiErrorCode = ErrorCode | 'NETWORK';
@@ -41,6 +48,18 @@ export class ApiError extends Error {
     });
   }
 
+  /** Why a 422 NOT_ELIGIBLE was refused (`details.reason`: `device_signature`, `device_shared`, `taken`…). */
+  get reason(): string | undefined {
+    const reason = this.details['reason'];
+    return typeof reason === 'string' ? reason : undefined;
+  }
+
+  /** A refused device signature's verdict (`details.signature`: `unknown_device`, `stale`…). */
+  get signature(): string | undefined {
+    const signature = this.details['signature'];
+    return typeof signature === 'string' ? signature : undefined;
+  }
+
   /** Whether trying the same call again later may succeed (offline, busy, rate-limited, a race). */
   get transient(): boolean {
     return ['NETWORK', 'DEPENDENCY_UNAVAILABLE', 'RATE_LIMITED', 'CONFLICT', 'REQUEST_TIMEOUT', 'INTERNAL'].includes(
@@ -49,8 +68,23 @@ export class ApiError extends Error {
   }
 }
 
-/** The human message for an error code; the server's own message when it is for people (refusals). */
-export function messageFor(code: ApiErrorCode, serverMessage?: string): string {
+/** The app's own words for a refusal of the scanning phone (`details.reason`), when it is one. Throws nothing. */
+function deviceRefusal(code: ApiErrorCode, details: Record<string, unknown>): string | undefined {
+  if (code !== 'NOT_ELIGIBLE') return undefined;
+  if (details['reason'] === DEVICE_SHARED_REASON) return DEVICE_SHARED_MESSAGE;
+  if (details['reason'] !== DEVICE_SIGNATURE_REASON) return undefined;
+  const verdict = details['signature'];
+  const known = typeof verdict === 'string' && Object.hasOwn(signatureRefusalMessages, verdict);
+  return signatureRefusalMessages[known ? (verdict as RefusedSignature) : 'invalid'];
+}
+
+/**
+ * The human message for an error code: the app's own for a refused phone, else the server's own message when it is
+ * for people (refusals), else the catalogue's.
+ */
+export function messageFor(code: ApiErrorCode, serverMessage?: string, details: Record<string, unknown> = {}): string {
+  const device = deviceRefusal(code, details);
+  if (device) return device;
   const specific = ['NOT_ELIGIBLE', 'WRONG_PHASE', 'OUTSIDE_GEOFENCE', 'NOT_LATE_YET', 'VALIDATION_FAILED'];
   if (serverMessage && specific.includes(code)) return serverMessage;
   return errorMessages[code];
@@ -61,7 +95,7 @@ export function toApiError(status: number, body: unknown): ApiError {
   const parsed = ErrorBodySchema.safeParse(body);
   if (parsed.success) {
     const { code, message, details } = parsed.data.error;
-    return new ApiError(code, messageFor(code, message), status, details ?? {});
+    return new ApiError(code, messageFor(code, message, details ?? {}), status, details ?? {});
   }
   const code = (Object.entries(errorStatus).find(([, s]) => s === status)?.[0] ?? 'INTERNAL') as ErrorCode;
   return new ApiError(code, messageFor(code), status);

@@ -1,5 +1,5 @@
 /** A human sentence for every error code of the catalogue, for people in a hurry. */
-import type { ErrorCode } from '@qrca/contract';
+import type { ErrorCode, SignatureVerdict } from '@qrca/contract';
 
 /** What the app says for each code (the server's own message is shown when it is more specific). */
 export const errorMessages: Record<ErrorCode | 'NETWORK', string> = {
@@ -33,3 +33,27 @@ export const errorMessages: Record<ErrorCode | 'NETWORK', string> = {
   DEPENDENCY_UNAVAILABLE: 'The service is busy right now. Try again in a few seconds.',
   NETWORK: 'You are offline or the server cannot be reached.',
 };
+
+/** `details.reason` of a 422 NOT_ELIGIBLE refusing a scan's phone (docs/api.md, "Device keys and flags"). */
+export const DEVICE_SIGNATURE_REASON = 'device_signature';
+export const DEVICE_SHARED_REASON = 'device_shared';
+
+/** The signature verdicts (`details.signature`) that refuse a scan under the device policy `enforce`. */
+export type RefusedSignature = Exclude<SignatureVerdict, 'off' | 'valid'>;
+
+/**
+ * What the app says when a session that checks phones refuses a scan's signature, by its verdict (after the app's
+ * own retry, where one helps). Calm words: these are rare, and the student can always ask the teacher.
+ */
+export const signatureRefusalMessages: Record<RefusedSignature, string> = {
+  missing:
+    'This class checks which phone you scan with, and this browser cannot. Open the class link in an up-to-date browser, not a private window, and scan again — or ask your teacher.',
+  unknown_device:
+    'This phone is not linked to your account yet. Reload the page and scan again; if that does not help, sign out and sign in again on this phone.',
+  invalid: 'Your phone could not prove it is yours this time. Reload the page and scan again.',
+  stale: 'Your phone’s clock seems far off. Set it to the automatic time, reload the page and scan again.',
+};
+
+/** What the app says when the phone already checked in another student in the session (`device_shared`). */
+export const DEVICE_SHARED_MESSAGE =
+  'This phone already checked in another student in this session. Scan from your own phone.';

@@ -2,6 +2,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { Navigate, useNavigate, useSearchParams } from 'react-router';
 import { ErrorNotice } from '../../../components/notice';
+import { loadDeviceKey } from '../../../lib/device-key';
 import { useMe } from '../api/me';
 import { useRequestCode, useVerifyCode } from '../api/sign-in';
 import { safeNext } from '../lib/safe-next';
@@ -23,6 +24,8 @@ export function SignInPage() {
   useEffect(() => {
     if (step === 'code') codeInput.current?.focus();
   }, [step]);
+  // This device's key is made (first visit) while the person types, so signing in does not wait for it.
+  useEffect(() => void loadDeviceKey(), []);
 
   if (me.data) return <Navigate to={next} replace />;
 

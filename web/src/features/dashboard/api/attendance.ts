@@ -20,6 +20,7 @@ function sameRow(a: AttendanceRow, b: AttendanceRow): boolean {
     a.name === b.name &&
     a.email === b.email &&
     a.flags.join('\n') === b.flags.join('\n') &&
+    JSON.stringify(a.flagEvidence ?? []) === JSON.stringify(b.flagEvidence ?? []) &&
     JSON.stringify(a.override) === JSON.stringify(b.override)
   );
 }

@@ -1,15 +1,16 @@
 /**
  * The roster table: every student with status, entry (on time / late, time, method), minutes late, exit,
- * early leave, flags and override; searchable, filterable, sortable. Virtualised (only the rows in view are
- * in the DOM) with ARIA table semantics (`aria-rowcount`, `aria-rowindex`) so screen readers still hear a
- * table of all rows; rows are memoised, so a live change re-renders only the rows it touched. The view (search,
- * filter, sort) is carried forward from batch to batch (`updateRosterView`): a batch of live changes looks at the
- * rows it changed, not all 1,000, and while no row moves the virtualiser keeps its measurements.
+ * early leave, flags (each badge opens its evidence) and override; searchable, filterable, sortable. Virtualised
+ * (only the rows in view are in the DOM) with ARIA table semantics (`aria-rowcount`, `aria-rowindex`) so screen
+ * readers still hear a table of all rows; rows are memoised, so a live change re-renders only the rows it touched.
+ * The view (search, filter, sort) is carried forward from batch to batch (`updateRosterView`): a batch of live
+ * changes looks at the rows it changed, not all 1,000, and while no row moves the virtualiser keeps its
+ * measurements.
  */
 import type { AttendanceRow } from '@qrca/contract';
 import { defaultRangeExtractor, useVirtualizer, type Range } from '@tanstack/react-virtual';
-import { memo, useCallback, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { ENTRY_METHOD_LABEL, flagText, formatTime, STATUS_LABEL, type DisplayStatus } from '../lib/labels';
+import { memo, useCallback, useId, useLayoutEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
+import { ENTRY_METHOD_LABEL, FLAG_ORDER, flagText, formatTime, STATUS_LABEL, type DisplayStatus } from '../lib/labels';
 import {
   displayStatus,
   minutesLate,
@@ -22,6 +23,7 @@ import {
   type RosterView,
   type SortKey,
 } from '../lib/roster-view';
+import { FlagEvidence, NATIVE_POPOVER, placeNear, type FlagTarget } from './flag-evidence';
 
 const FILTER_LABEL: Record<RosterFilter, string> = {
   all: 'All',
@@ -56,6 +58,9 @@ interface RowProps {
   readonly measure: (element: HTMLElement | null) => void;
   readonly onOverride: (studentId: string) => void;
   readonly onFocusRow: (studentId: string) => void;
+  /** The id of the evidence box each flag badge opens. */
+  readonly evidenceId: string;
+  readonly onFlag: (event: MouseEvent<HTMLButtonElement>, studentId: string, flag: string) => void;
 }
 
 const RosterRow = memo(function RosterRow({
@@ -67,6 +72,8 @@ const RosterRow = memo(function RosterRow({
   measure,
   onOverride,
   onFocusRow,
+  evidenceId,
+  onFlag,
 }: RowProps) {
   const name = row.name ?? row.email;
   return (
@@ -117,14 +124,18 @@ const RosterRow = memo(function RosterRow({
         {row.flags.length === 0 ? (
           <span className="dash-none">–</span>
         ) : (
-          row.flags.map((flag) => {
-            const text = flagText(flag);
-            return (
-              <span key={flag} className="dash-flag" title={text.explanation || undefined}>
-                {text.label}
-              </span>
-            );
-          })
+          row.flags.map((flag) => (
+            <button
+              key={flag}
+              type="button"
+              className="dash-flag"
+              popoverTarget={NATIVE_POPOVER ? evidenceId : undefined}
+              aria-haspopup="dialog"
+              onClick={(event) => onFlag(event, row.studentId, flag)}
+            >
+              {flagText(flag).label}
+            </button>
+          ))
         )}
       </div>
       <div role="cell" className="dash-cell-override">
@@ -207,6 +218,25 @@ export const RosterTable = memo(function RosterTable({ rows, entryClosesAt, ende
   const onFocusRow = useCallback((studentId: string) => {
     focused.current = studentId;
   }, []);
+
+  // One evidence box for the table: a badge opens it with its flag; another badge, while open, moves it there.
+  const evidenceId = useId();
+  const [evidence, setEvidence] = useState<{ target?: FlagTarget; open: boolean }>({ open: false });
+  const evidenceNow = useRef(evidence);
+  evidenceNow.current = evidence;
+  const onFlag = useCallback((event: MouseEvent<HTMLButtonElement>, studentId: string, flag: string) => {
+    const { target, open } = evidenceNow.current;
+    const same = target?.studentId === studentId && target.flag === flag;
+    // The badge toggles the native popover after this handler: keep it open when it moves to another badge.
+    if (open && !same && NATIVE_POPOVER) event.preventDefault();
+    const next = { studentId, flag, place: placeNear(event.currentTarget) };
+    setEvidence(NATIVE_POPOVER ? { target: next, open } : { target: next, open: !(open && same) });
+  }, []);
+  const onEvidenceOpen = useCallback((open: boolean) => setEvidence((current) => ({ ...current, open })), []);
+  const evidenceRow = useMemo(
+    () => (evidence.target ? rows.find((row) => row.studentId === evidence.target?.studentId) : undefined),
+    [rows, evidence.target],
+  );
 
   const items = virtualizer.getVirtualItems();
   return (
@@ -297,15 +327,24 @@ export const RosterTable = memo(function RosterTable({ rows, entryClosesAt, ende
                 measure={virtualizer.measureElement}
                 onOverride={onOverride}
                 onFocusRow={onFocusRow}
+                evidenceId={evidenceId}
+                onFlag={onFlag}
               />
             );
           })}
         </div>
       </div>
+      <FlagEvidence
+        id={evidenceId}
+        target={evidence.target}
+        row={evidenceRow}
+        open={evidence.open}
+        onOpenChange={onEvidenceOpen}
+      />
       <details className="dash-flag-help">
         <summary>What the flags mean</summary>
         <dl>
-          {['not_on_roster', 'off_network', 'outside_geofence'].map((flag) => (
+          {FLAG_ORDER.map((flag) => (
             <div key={flag}>
               <dt>{flagText(flag).label}</dt>
               <dd>{flagText(flag).explanation}</dd>
@@ -313,7 +352,8 @@ export const RosterTable = memo(function RosterTable({ rows, entryClosesAt, ende
           ))}
         </dl>
         <p className="dash-hint">
-          Flags are evidence to look at, not proof: confirm with the student before you override.
+          Select a flag on a row to see what was seen, and when. Flags are evidence to look at, not proof: confirm with
+          the student before you override.
         </p>
       </details>
     </section>

@@ -28,6 +28,14 @@ describe('the cached attendance list', () => {
     expect(next.counts.absent).toBe(3);
   });
 
+  it('skips a row older than the one shown (a delta queued before a fresher snapshot)', () => {
+    const fresh = applyAttendanceChanges(state, [buildRow('a', { entry: 'on_time', final: 'present', version: 3 })]);
+    const stale = buildRow('a', { version: 2 });
+    expect(applyAttendanceChanges(fresh, [stale])).toBe(fresh);
+    const newer = buildRow('a', { entry: 'on_time', final: 'present', name: 'Ana', version: 4 });
+    expect(applyAttendanceChanges(fresh, [stale, newer]).byId.get('a')).toBe(newer);
+  });
+
   it('returns the same state when there is nothing to apply', () => {
     expect(applyAttendanceChanges(state, [])).toBe(state);
   });

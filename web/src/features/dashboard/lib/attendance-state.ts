@@ -21,8 +21,8 @@ export function toAttendanceState(response: AttendanceResponse): AttendanceState
 }
 
 /**
- * `state` with `rows` replaced or inserted (by student id) and, when given, the new counts. Returns `state`
- * itself when nothing changes. One Map copy per batch, O(1) per row. Throws nothing.
+ * `state` with `rows` replaced or inserted (by student id) and, when given, the new counts; a row older than
+ * the one shown (a lower `version`) is skipped. Returns `state` itself when nothing changes. One Map copy per batch, O(1) per row. Throws nothing.
  */
 export function applyAttendanceChanges(
   state: AttendanceState,
@@ -32,8 +32,11 @@ export function applyAttendanceChanges(
   let byId: Map<string, AttendanceRow> | undefined;
   let added: string[] | undefined;
   for (const row of rows) {
+    const current = (byId ?? state.byId).get(row.studentId);
+    // A delta older than what the list shows (queued before a fresher snapshot) is not news.
+    if (current && (row.version ?? 0) < (current.version ?? 0)) continue;
     byId ??= new Map(state.byId);
-    if (!byId.has(row.studentId)) (added ??= []).push(row.studentId);
+    if (!current) (added ??= []).push(row.studentId);
     byId.set(row.studentId, row);
   }
   if (!byId && !counts) return state;

@@ -1,5 +1,6 @@
+import { FLAG_KINDS } from '@qrca/contract';
 import { describe, expect, it } from 'vitest';
-import { flagText, formatAgo } from './labels';
+import { FLAG_ORDER, flagEvidence, flagText, formatAgo } from './labels';
 
 describe('labels', () => {
   it('says how long ago in short words', () => {
@@ -15,9 +16,44 @@ describe('labels', () => {
   });
 
   it('explains known flags and shows unknown ones as they are', () => {
-    expect(flagText('off_network').label).toBe('Scanned from outside the school network');
-    expect(flagText('outside_geofence').label).toBe('Scanned away from the classroom');
+    expect(flagText('off_network').label).toBe('Off the school network');
+    expect(flagText('outside_geofence').label).toBe('Away from the classroom');
     expect(flagText('not_on_roster').label).toBe('Not on the roster');
+    expect(flagText('unsigned_scan').label).toBe('Phone not verified');
+    expect(flagText('shared_device').label).toBe('Shared phone');
+    expect(flagText('device_changed').label).toBe('Changed phone');
+    expect(flagText('late_code').label).toBe('Late code');
+    expect(flagText('too_fast').label).toBe('Too-fast hand-off');
+    expect(flagText('network_mismatch').label).toBe('Different networks');
     expect(flagText('relay_suspected')).toEqual({ label: 'relay_suspected', explanation: '' });
+    expect(flagText('toString')).toEqual({ label: 'toString', explanation: '' });
+  });
+
+  it('has a short badge and a sentence for every flag the server raises, and explains them all', () => {
+    expect(FLAG_ORDER).toEqual(FLAG_KINDS);
+    const labels = FLAG_KINDS.map((flag) => flagText(flag).label);
+    expect(new Set(labels).size).toBe(FLAG_KINDS.length);
+    for (const flag of FLAG_KINDS) {
+      const { label, explanation } = flagText(flag);
+      expect(label.length, flag).toBeLessThanOrEqual(24); // one line in the roster's flags column
+      expect(label, flag).not.toMatch(/_/);
+      expect(explanation, flag).toMatch(/^[A-Z].{20,}\.$/);
+    }
+  });
+
+  it('lists the evidence of one flag, oldest first, each as a sentence', () => {
+    const row = {
+      flagEvidence: [
+        { flag: 'late_code', at: '2026-06-03T09:01:00.000Z', detail: 'chain code used 3.4 s after it left the screen' },
+        { flag: 'too_fast', at: '2026-06-03T09:01:00.000Z', detail: 'baton passed on 0.4 s after the holder got it' },
+        { flag: 'late_code', at: '2026-06-03T09:02:00.000Z', detail: 'Typed late code used in its last second.' },
+      ],
+    };
+    expect(flagEvidence(row, 'late_code')).toEqual([
+      { at: '2026-06-03T09:01:00.000Z', text: 'Chain code used 3.4 s after it left the screen.' },
+      { at: '2026-06-03T09:02:00.000Z', text: 'Typed late code used in its last second.' },
+    ]);
+    expect(flagEvidence(row, 'shared_device')).toEqual([]);
+    expect(flagEvidence({}, 'late_code')).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 /** How the dashboard says things: statuses, entry methods, flags, times and ages in plain words. */
-import type { AttendanceRow, FinalStatus } from '@qrca/contract';
+import { FLAG_KINDS, type AttendanceRow, type FinalStatus, type FlagKind } from '@qrca/contract';
 
 /** A row's status on the dashboard: its final status, or `waiting` while a joined student is unverified. */
 export type DisplayStatus = FinalStatus | 'waiting';
@@ -29,22 +29,84 @@ export const ENTRY_METHOD_LABEL: Record<NonNullable<AttendanceRow['entryMethod']
   teacher_close: 'teacher close',
 };
 
-/** Known suspicion flags: a short badge and the evidence behind it. */
-const FLAGS: Record<string, { readonly label: string; readonly explanation: string }> = {
+/** A suspicion flag's badge (one short line) and what it means, in a teacher's words. */
+export interface FlagText {
+  readonly label: string;
+  readonly explanation: string;
+}
+
+/** Every flag the server raises (docs/api.md, "Device keys and flags"): evidence to look at, never proof. */
+const FLAGS: Record<FlagKind, FlagText> = {
   not_on_roster: { label: 'Not on the roster', explanation: 'Joined although the class list does not name them.' },
   off_network: {
-    label: 'Scanned from outside the school network',
-    explanation: 'The scan came from an address outside the session’s allowed networks.',
+    label: 'Off the school network',
+    explanation: 'Scanned from an address outside the session’s allowed networks.',
   },
   outside_geofence: {
-    label: 'Scanned away from the classroom',
-    explanation: 'The phone reported a position outside the session’s area (or none).',
+    label: 'Away from the classroom',
+    explanation: 'The phone reported a position outside the session’s area, or none at all.',
+  },
+  unsigned_scan: {
+    label: 'Phone not verified',
+    explanation:
+      'The scan did not come with a valid proof from a phone registered to this student: an old browser or a private window, or a script instead of the app.',
+  },
+  shared_device: {
+    label: 'Shared phone',
+    explanation: 'One phone checked in more than one student in this session. The evidence names the other account.',
+  },
+  device_changed: {
+    label: 'Changed phone',
+    explanation: 'Scanned with a different phone than earlier in this session.',
+  },
+  late_code: {
+    label: 'Late code',
+    explanation:
+      'A code was used after it had left the screen, later than a camera scan takes: it may have been sent on as a photo or a message.',
+  },
+  too_fast: {
+    label: 'Too-fast hand-off',
+    explanation: 'The baton was passed on sooner after it arrived than a person can show and scan a code.',
+  },
+  network_mismatch: {
+    label: 'Different networks',
+    explanation:
+      'The two phones of a hand-off (or the phone and the projector) reached the server from different networks: one may be elsewhere — or just on mobile data.',
   },
 };
 
+/** Every known flag, in the order the console explains them. */
+export const FLAG_ORDER: readonly FlagKind[] = FLAG_KINDS;
+
+const isFlagKind = (flag: string): flag is FlagKind => (FLAG_KINDS as readonly string[]).includes(flag);
+
 /** A flag's badge text and its explanation; unknown flags are shown as they are. Throws nothing. */
-export function flagText(flag: string): { label: string; explanation: string } {
-  return FLAGS[flag] ?? { label: flag, explanation: '' };
+export function flagText(flag: string): FlagText {
+  return isFlagKind(flag) ? FLAGS[flag] : { label: flag, explanation: '' };
+}
+
+/** One piece of a flag's evidence as the console lists it: when, and what was seen. */
+export interface EvidenceLine {
+  readonly at: string;
+  readonly text: string;
+}
+
+/**
+ * The evidence behind `flag` on `row`, oldest first (the server keeps a few per flag), each detail as a sentence.
+ * Empty when the server sent none (older servers, or a flag with nothing measured). Throws nothing.
+ */
+export function flagEvidence(row: Pick<AttendanceRow, 'flagEvidence'>, flag: string): EvidenceLine[] {
+  return (row.flagEvidence ?? [])
+    .filter((evidence) => evidence.flag === flag)
+    .map((evidence) => ({ at: evidence.at, text: sentence(evidence.detail) }));
+}
+
+/** "chain code used 3.4 s after…" → "Chain code used 3.4 s after….". */
+function sentence(detail: string): string {
+  const text = detail.trim();
+  if (text === '') return text;
+  const capital = text.charAt(0).toUpperCase() + text.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
 }
 
 const TIME = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });

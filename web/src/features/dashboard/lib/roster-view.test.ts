@@ -76,6 +76,11 @@ describe('minutes late', () => {
     expect(minutesLate(ana, closes)).toBeNull();
     expect(minutesLate(cy, closes)).toBeNull();
   });
+
+  it("takes the server's figure when the row has one (the export's)", () => {
+    expect(minutesLate({ ...ben, minutesLate: 7 }, closes)).toBe(7);
+    expect(minutesLate({ ...ana, minutesLate: null }, closes)).toBeNull();
+  });
 });
 
 describe('search', () => {

@@ -53,8 +53,12 @@ export function displayStatus(row: AttendanceRow, ended: boolean): DisplayStatus
   return row.final;
 }
 
-/** Whole minutes (rounded up) a late entry came after on-time entry closed; null when not late. Throws nothing. */
+/**
+ * Whole minutes a late entry came after the class began, as the server says (the export's figure); from an
+ * older server without it, minutes (rounded up) after on-time entry closed. Null when not late. Throws nothing.
+ */
 export function minutesLate(row: AttendanceRow, entryClosesAt: string): number | null {
+  if (row.minutesLate !== undefined) return row.minutesLate;
   if (row.entry !== 'late' || !row.entryAt) return null;
   const late = Date.parse(row.entryAt) - Date.parse(entryClosesAt);
   if (Number.isNaN(late)) return null;

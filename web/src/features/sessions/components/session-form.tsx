@@ -59,6 +59,24 @@ const NETWORK_MODES = [
   { value: 'enforce', label: 'Refuse', hint: 'Check-ins from other networks are refused.' },
 ] as const satisfies readonly { value: PolicyMode; label: string; hint: string }[];
 
+const DEVICE_POLICIES = [
+  {
+    value: 'off',
+    label: 'Don’t check',
+    hint: 'Phones are not checked: one phone could check in several students.',
+  },
+  {
+    value: 'warn',
+    label: 'Accept and flag (recommended)',
+    hint: 'Every check-in counts. A phone that checks in a second student, or cannot prove which phone it is, is flagged for you.',
+  },
+  {
+    value: 'enforce',
+    label: 'Refuse',
+    hint: 'Such check-ins are refused. A student on a very old browser or in a private window may not get in: override for them.',
+  },
+] as const satisfies readonly { value: PolicyMode; label: string; hint: string }[];
+
 /** The control each field's error links to. */
 const FIELD_TARGET: Record<FieldName, string> = {
   title: 'session-title',
@@ -75,6 +93,7 @@ const FIELD_TARGET: Record<FieldName, string> = {
   lon: 'session-lon',
   radiusM: 'session-radius',
   geofenceMode: 'session-geofence-mode-off',
+  devicePolicy: 'session-device-policy-warn',
   coTeachers: 'session-co-teacher',
   form: 'session-title',
 };
@@ -94,6 +113,7 @@ const FIELD_LABEL: Record<FieldName, string> = {
   lon: 'Longitude',
   radiusM: 'Radius',
   geofenceMode: 'Phones outside the circle',
+  devicePolicy: 'Shared or unproven phones',
   coTeachers: 'Co-teachers',
   form: 'Session',
 };
@@ -441,6 +461,28 @@ export function SessionForm({ session, yourEmail }: { session?: Session; yourEma
             clearError(...(Object.keys(change) as FieldName[]), 'lat');
           }}
         />
+
+        <fieldset>
+          <legend>
+            <h2>Phone check</h2>
+          </legend>
+          <p className="field-hint">
+            Each student’s phone proves with every scan that it is the same phone, with a key the browser made for this
+            app. Nothing else about the phone is read.
+          </p>
+          <Choices
+            id="session-device-policy"
+            legend="Shared or unproven phones"
+            name="devicePolicy"
+            value={values.devicePolicy}
+            options={DEVICE_POLICIES}
+            onChange={(devicePolicy) => {
+              set({ devicePolicy });
+              clearError('devicePolicy');
+            }}
+            error={errors.devicePolicy}
+          />
+        </fieldset>
 
         {editing ? (
           <LiveCoTeachers session={session} yourEmail={yourEmail} />

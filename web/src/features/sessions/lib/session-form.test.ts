@@ -86,6 +86,7 @@ describe('checkValues', () => {
         entryMethod: 'chain',
         rosterMode: 'strict',
         constraints: {},
+        devicePolicy: 'warn',
       },
     });
   });
@@ -175,6 +176,28 @@ describe('editing', () => {
       geofenceMode: 'off',
     });
     expect(cleared.settings?.constraints).toEqual({});
+  });
+});
+
+describe('the phone check', () => {
+  it('is on by default (accept and flag), as the server’s default', () => {
+    expect(newSessionValues(nine.getTime()).devicePolicy).toBe('warn');
+    expect(checkValues(values({ devicePolicy: 'enforce' })).settings?.devicePolicy).toBe('enforce');
+    expect(checkValues(values({ devicePolicy: 'off' })).settings?.devicePolicy).toBe('off');
+  });
+
+  it('is read from a session, sent back only when changed, and `warn` for servers that send none', () => {
+    expect(valuesFromSession(session({ devicePolicy: 'enforce' })).devicePolicy).toBe('enforce');
+    const { devicePolicy: _, ...older } = session({ devicePolicy: 'off' });
+    expect(valuesFromSession(older).devicePolicy).toBe('warn');
+    const before = checkValues(valuesFromSession(session({ devicePolicy: 'warn' }))).settings;
+    const after = checkValues({
+      ...valuesFromSession(session({ devicePolicy: 'warn' })),
+      devicePolicy: 'enforce',
+    }).settings;
+    if (!before || !after) throw new Error('both valid');
+    expect(changedSettings(before, after)).toEqual({ devicePolicy: 'enforce' });
+    expect(fieldOfPath('devicePolicy')).toBe('devicePolicy');
   });
 });
 

@@ -25,6 +25,8 @@ export interface SessionFormValues {
   readonly lon: string;
   readonly radiusM: string;
   readonly geofenceMode: PolicyMode;
+  /** The phone check: what the session does with scans from a phone that cannot prove itself, or is shared. */
+  readonly devicePolicy: PolicyMode;
 }
 
 /** Where an error is shown: next to one of these fields, or at the top (`form`). */
@@ -42,6 +44,7 @@ export interface SessionSettings {
   readonly entryMethod: EntryMethod;
   readonly rosterMode: RosterMode;
   readonly constraints: Constraints;
+  readonly devicePolicy: PolicyMode;
 }
 
 export const MAX_MINUTES = 240;
@@ -93,6 +96,7 @@ export function newSessionValues(nowMs: number): SessionFormValues {
     lon: '',
     radiusM: String(DEFAULT_RADIUS_M),
     geofenceMode: 'off',
+    devicePolicy: 'warn',
   };
 }
 
@@ -113,6 +117,8 @@ export function valuesFromSession(session: Session): SessionFormValues {
     lon: geofence ? String(geofence.lon) : '',
     radiusM: String(geofence?.radiusM ?? DEFAULT_RADIUS_M),
     geofenceMode: geofence?.mode ?? 'off',
+    // Servers from before device keys send none: they behaved as `warn` does now.
+    devicePolicy: session.devicePolicy ?? 'warn',
   };
 }
 
@@ -236,6 +242,7 @@ export function checkValues(values: SessionFormValues): { settings?: SessionSett
       entryMethod: values.entryMethod,
       rosterMode: values.rosterMode,
       constraints,
+      devicePolicy: values.devicePolicy,
     },
   };
 }
@@ -260,6 +267,7 @@ export function fieldOfPath(path: string): FieldName | undefined {
     case 'exitWindowMinutes':
     case 'entryMethod':
     case 'rosterMode':
+    case 'devicePolicy':
       return head;
     case 'roster':
     case 'entries':

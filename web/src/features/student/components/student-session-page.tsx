@@ -8,6 +8,7 @@ import { useCallback, useState } from 'react';
 import { useParams } from 'react-router';
 import { Busy, ErrorNotice, PageMessage } from '../../../components/notice';
 import { useRealtime } from '../../../lib/realtime';
+import { useMe } from '../../auth/api/me';
 import { CameraScanner } from '../../scan/components/camera-scanner';
 import { TypedCodeForm } from '../../scan/components/typed-code-form';
 import { useMyView, useMyViewWriter, useSession } from '../api/session';
@@ -24,6 +25,8 @@ const OUTCOME_TEXT: Record<string, string> = {
   early_leave: 'Your early leave is recorded.',
   exit_holder: 'You are checked out. See you next time!',
 };
+/** A verified classmate scanned a last holder: the holder is verified and the chain ends there. */
+const ENDED_CHAIN_TEXT = 'Scanned! Your classmate is checked in. That was the end of their chain: nothing to pass on.';
 
 /** The device's position, when the session needs it (asked only then). */
 function locate(): Promise<ScanRequest['location'] | undefined> {
@@ -40,6 +43,7 @@ function locate(): Promise<ScanRequest['location'] | undefined> {
 export function StudentSessionPage() {
   const { sessionId = '' } = useParams();
   const session = useSession(sessionId);
+  const me = useMe();
   const online = useOnline();
   const writer = useMyViewWriter(sessionId);
   const realtime = useRealtime(
@@ -62,8 +66,10 @@ export function StudentSessionPage() {
   const onOutcome = useCallback(
     (outcome: ScanOutcome) => {
       if (outcome.kind === 'answered') {
-        setMessage({ text: OUTCOME_TEXT[outcome.answer.outcome] ?? 'Done.', tone: 'good' });
-        if (outcome.answer.hold) writer.setHold(outcome.answer.hold);
+        const { answer } = outcome;
+        const ended = answer.outcome === 'verified_holder' && !answer.youAreHolder;
+        setMessage({ text: ended ? ENDED_CHAIN_TEXT : (OUTCOME_TEXT[answer.outcome] ?? 'Done.'), tone: 'good' });
+        if (answer.hold) writer.setHold(answer.hold);
         void writer.refetch();
       } else if (outcome.kind === 'refused') setMessage({ text: outcome.error.message, tone: 'bad' });
       else
@@ -74,7 +80,8 @@ export function StudentSessionPage() {
     },
     [writer],
   );
-  const scans = useScans(sessionId, onOutcome);
+  // Behind RequireAuth: the signed-in user is known by now.
+  const scans = useScans(sessionId, me.data?.id ?? '', onOutcome);
 
   const submit = async (payload: string) => {
     setScanning(false);

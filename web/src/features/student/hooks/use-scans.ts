@@ -2,28 +2,24 @@
  * Sending scans so that none is lost or counted twice: each attempt gets its scan id once and is kept on the
  * phone until the server answers it for good; while offline (or the server is busy) it waits, and it is sent
  * again with the same scan id when the network returns — the server answers a repeat with its first answer.
+ * Every send is signed with this device's key at that moment (so a scan sent after a long offline gap is never
+ * signed "stale"); a refused signature that a new attempt can fix is retried once under a new scan id.
  */
 import { routes, type ScanRequest, type ScanResponse } from '@qrca/contract';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError, call } from '../../../lib/api-client';
-
-export interface PendingScan {
-  readonly sessionId: string;
-  readonly scanId: string;
-  readonly payload: string;
-  readonly location?: ScanRequest['location'];
-  readonly savedAt: number;
-}
+import { forgetRegistration, isRegistered, loadDeviceKey, rememberRegistration } from '../../../lib/device-key';
+import { serverNow } from '../../../lib/server-clock';
+import { registerDevice } from '../../auth/api/register-device';
+import { afterFailure, keptScans, retryScan, type PendingScan } from '../lib/scan-queue';
+import { ScanSigner } from '../lib/scan-signer';
 
 const STORAGE_KEY = 'qrca:pending-scans';
-/** A scan older than this is dropped: its code expired long ago (a new scan is needed). */
-const KEEP_MS = 10 * 60_000;
 const RETRY_EVERY_MS = 5_000;
 
 function load(): PendingScan[] {
   try {
-    const all = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? '[]') as PendingScan[];
-    return all.filter((scan) => Date.now() - scan.savedAt < KEEP_MS);
+    return keptScans(JSON.parse(localStorage.getItem(STORAGE_KEY) ?? '[]') as PendingScan[], Date.now());
   } catch {
     return [];
   }
@@ -39,39 +35,72 @@ function save(all: readonly PendingScan[]): void {
 
 const newScanId = () => crypto.randomUUID();
 
+/** The signer of `userId` on this device, over IndexedDB, the registration route and the server clock. */
+const newSigner = (userId: string) =>
+  new ScanSigner(userId, {
+    loadKey: loadDeviceKey,
+    isRegistered,
+    rememberRegistration,
+    forgetRegistration,
+    register: registerDevice,
+    now: serverNow,
+  });
+
 export type ScanOutcome =
   | { readonly kind: 'answered'; readonly answer: ScanResponse }
   | { readonly kind: 'refused'; readonly error: ApiError }
   | { readonly kind: 'waiting' };
 
-/** Scans of one session: `submit` a payload; `pending` the ones waiting for the network. */
-export function useScans(sessionId: string, onOutcome: (outcome: ScanOutcome) => void) {
+/** Scans of one session by `userId`: `submit` a payload; `pending` the ones waiting for the network. */
+export function useScans(sessionId: string, userId: string, onOutcome: (outcome: ScanOutcome) => void) {
   const [pending, setPending] = useState<PendingScan[]>(() => load().filter((s) => s.sessionId === sessionId));
   const [busy, setBusy] = useState(false);
   const outcome = useRef(onOutcome);
   outcome.current = onOutcome;
   const sending = useRef(new Set<string>());
+  const signer = useMemo(() => newSigner(userId), [userId]);
+
+  // The key is made and registered as the page opens, so the first scan waits for neither.
+  useEffect(() => {
+    if (userId) void signer.prepare();
+  }, [signer, userId]);
 
   const forget = useCallback((scanId: string) => {
     save(load().filter((s) => s.scanId !== scanId));
     setPending((all) => all.filter((s) => s.scanId !== scanId));
   }, []);
 
+  const replace = useCallback((scanId: string, next: PendingScan) => {
+    save([...load().filter((s) => s.scanId !== scanId), next]);
+    setPending((all) => [...all.filter((s) => s.scanId !== scanId), next]);
+  }, []);
+
   const send = useCallback(
-    async (scan: PendingScan): Promise<void> => {
+    async function sendScan(scan: PendingScan): Promise<void> {
       if (sending.current.has(scan.scanId)) return;
       sending.current.add(scan.scanId);
+      let retry: PendingScan | undefined;
       try {
+        const device = await signer.sign(scan);
         const answer = await call(routes.scansCreate, {
           params: { id: scan.sessionId },
-          body: { scanId: scan.scanId, payload: scan.payload, ...(scan.location ? { location: scan.location } : {}) },
+          body: {
+            scanId: scan.scanId,
+            payload: scan.payload,
+            ...(scan.location ? { location: scan.location } : {}),
+            ...(device ? { device } : {}),
+          },
         });
         forget(scan.scanId);
         outcome.current({ kind: 'answered', answer });
       } catch (error) {
         const apiError = error instanceof ApiError ? error : new ApiError('INTERNAL', 'Something went wrong.', 0);
-        if (apiError.code === 'NETWORK' || apiError.code === 'DEPENDENCY_UNAVAILABLE') {
-          outcome.current({ kind: 'waiting' });
+        const next = afterFailure(apiError, scan);
+        if (next.kind === 'wait') outcome.current({ kind: 'waiting' });
+        else if (next.kind === 'retry') {
+          if (next.register) await signer.forgetRegistration();
+          retry = retryScan(scan, newScanId());
+          replace(scan.scanId, retry);
         } else {
           forget(scan.scanId);
           outcome.current({ kind: 'refused', error: apiError });
@@ -79,8 +108,9 @@ export function useScans(sessionId: string, onOutcome: (outcome: ScanOutcome) =>
       } finally {
         sending.current.delete(scan.scanId);
       }
+      if (retry) await sendScan(retry);
     },
-    [forget],
+    [forget, replace, signer],
   );
 
   const submit = useCallback(
@@ -107,13 +137,13 @@ export function useScans(sessionId: string, onOutcome: (outcome: ScanOutcome) =>
   // Waiting scans go out again when the network returns, and every few seconds while they wait.
   useEffect(() => {
     if (pending.length === 0) return;
-    const retry = () => {
+    const retryAll = () => {
       for (const scan of load().filter((s) => s.sessionId === sessionId)) void send(scan);
     };
-    window.addEventListener('online', retry);
-    const timer = setInterval(retry, RETRY_EVERY_MS);
+    window.addEventListener('online', retryAll);
+    const timer = setInterval(retryAll, RETRY_EVERY_MS);
     return () => {
-      window.removeEventListener('online', retry);
+      window.removeEventListener('online', retryAll);
       clearInterval(timer);
     };
   }, [pending.length, send, sessionId]);
