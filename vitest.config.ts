@@ -16,7 +16,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'unit',
-          include: ['{contract,backend,web,signalr-emulator}/src/**/*.test.{ts,tsx}'],
+          include: ['{contract,backend,web,signalr-emulator,sim}/src/**/*.test.{ts,tsx}'],
           exclude: ['**/node_modules/**', ...medium],
           environment: 'node',
         },

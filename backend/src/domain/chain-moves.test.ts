@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closeChain, passChain } from './chain-moves';
+import { closeChain, endChainByClassmate, passChain } from './chain-moves';
 import { canHold, needsVerification } from './eligibility';
 import { emptyAttendance, type AttendanceRecord, type ChainRecord } from './records';
 
@@ -99,6 +99,52 @@ describe('passChain', () => {
     const other = { holding: { chainId: 'c2', phase: 'entry' as const } };
     const pass = passChain(chain(), row('h', other), row('t'), { nowMs: NOW, nonce: 'n', verifyHolder: false });
     expect(pass.previous?.holding).toEqual(other.holding);
+  });
+});
+
+describe('endChainByClassmate', () => {
+  it('verifies the last holder (method chain, by the classmate), releases them and closes the chain', () => {
+    const end = endChainByClassmate(chain(), row('h', holding()), row('v', { entry: 'on_time' }), {
+      nowMs: NOW,
+      flags: ['off_network'],
+    });
+    expect(end.verified).toBe(true);
+    expect(end.chain).toMatchObject({
+      seq: 4,
+      holderId: 'h',
+      state: 'closed',
+      length: 3,
+      lastHandoffAt: at,
+      endedBy: 'v',
+    });
+    expect(end.previous).toMatchObject({ entry: 'on_time', entryMethod: 'chain', entryVerifiedBy: 'v', holding: null });
+    expect(end.classmate).toMatchObject({ studentId: 'v', holding: null, flags: ['off_network'] });
+  });
+
+  it('on an exit chain verifies exit', () => {
+    const end = endChainByClassmate(
+      chain({ phase: 'exit' }),
+      row('h', { entry: 'on_time', ...holding('exit') }),
+      row('v', { entry: 'on_time', exitVerified: true }),
+      { nowMs: NOW },
+    );
+    expect(end.previous).toMatchObject({ exitVerified: true, exitAt: at, holding: null });
+    expect(end.chain.length).toBe(3);
+  });
+
+  it('verifies nobody when the holder no longer holds this chain or is verified already', () => {
+    const moved = endChainByClassmate(chain(), row('h', { holding: { chainId: 'c2', phase: 'entry' } }), row('v'), {
+      nowMs: NOW,
+    });
+    expect([moved.verified, moved.previous, moved.chain.length, moved.chain.state]).toEqual([
+      false,
+      undefined,
+      2,
+      'closed',
+    ]);
+    const already = endChainByClassmate(chain(), row('h', { entry: 'late', ...holding() }), row('v'), { nowMs: NOW });
+    expect([already.verified, already.previous?.entry, already.previous?.holding]).toEqual([false, 'late', null]);
+    expect(endChainByClassmate(chain(), undefined, row('v'), { nowMs: NOW }).verified).toBe(false);
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * How a baton moves, as pure transitions of a chain row and the attendance rows it touches: passed on (a
- * hand-off, a teacher's hand, a reseed) or closed (by the teacher, quietly by the system). Each is written in
- * exactly one place; services only load the rows and commit what comes out.
+ * hand-off, a teacher's hand, a reseed), ended at its last holder by a verified classmate, or closed (by the
+ * teacher, quietly by the system). Each is written in exactly one place; services only load the rows and commit
+ * what comes out.
  */
 import type { ChainPhase } from '@qrca/contract';
 import { needsVerification } from './eligibility';
@@ -69,6 +70,54 @@ export function passChain(
       holding: { chainId: chain.chainId, phase },
       flags: [...new Set([...taker.flags, ...(options.flags ?? [])])],
     },
+    verified,
+  };
+}
+
+export interface End {
+  readonly chain: ChainRecord;
+  /** The last holder's new row: verified (if still unverified in the phase) and released. */
+  readonly previous?: AttendanceRecord;
+  /** The classmate's row with `flags` added; they take nothing. */
+  readonly classmate: AttendanceRecord;
+  /** The last holder was verified by this end. */
+  readonly verified: boolean;
+}
+
+/**
+ * The chain ends at its last holder (PRODUCT §4.1.6, "no eligible scanner remains"): a classmate already verified
+ * in the phase scanned the holder's code, so the holder is verified (method `chain`, by that classmate) and
+ * released, and the chain closes — one longer when it verified, with the next seq so its last code is spent, and
+ * `endedBy` naming the classmate (each ends at most one chain per phase). The classmate takes nothing; `flags`
+ * are added to their row. Whether anyone could still take the baton is the caller's check. Throws nothing.
+ */
+export function endChainByClassmate(
+  chain: ChainRecord,
+  holder: AttendanceRecord | undefined,
+  classmate: AttendanceRecord,
+  options: { nowMs: number; flags?: readonly string[] },
+): End {
+  const holdsThis = holder?.holding?.chainId === chain.chainId;
+  const verified = holder !== undefined && holdsThis && needsVerification(holder, chain.phase);
+  return {
+    chain: {
+      ...chain,
+      seq: chain.seq + 1,
+      state: 'closed',
+      length: chain.length + (verified ? 1 : 0),
+      lastHandoffAt: iso(options.nowMs),
+      endedBy: classmate.studentId,
+    },
+    ...(holder && holdsThis
+      ? {
+          previous: {
+            ...holder,
+            ...(verified ? verification(chain.phase, 'chain', classmate.studentId, options.nowMs) : {}),
+            holding: null,
+          },
+        }
+      : {}),
+    classmate: { ...classmate, flags: [...new Set([...classmate.flags, ...(options.flags ?? [])])] },
     verified,
   };
 }

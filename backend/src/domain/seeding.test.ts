@@ -4,14 +4,16 @@ import { autoChainCount, pickRandom } from './seeding';
 import { seededRandom } from '../test-support/seeded-random';
 
 describe('autoChainCount', () => {
-  it('starts one chain per 24 joined students, at least one', () => {
-    expect(autoChainCount(0)).toBe(1);
-    expect(autoChainCount(1)).toBe(1);
-    expect(autoChainCount(24)).toBe(1);
-    expect(autoChainCount(25)).toBe(2);
-    expect(autoChainCount(48)).toBe(2);
-    expect(autoChainCount(49)).toBe(3);
-    expect(autoChainCount(1000)).toBe(42);
+  it('starts one chain per N joined students, at least one', () => {
+    expect(autoChainCount(0, 8)).toBe(1);
+    expect(autoChainCount(1, 8)).toBe(1);
+    expect(autoChainCount(8, 8)).toBe(1);
+    expect(autoChainCount(9, 8)).toBe(2);
+    expect(autoChainCount(16, 8)).toBe(2);
+    expect(autoChainCount(17, 8)).toBe(3);
+    expect(autoChainCount(500, 8)).toBe(63);
+    expect(autoChainCount(1000, 8)).toBe(125);
+    expect(autoChainCount(1000, 24)).toBe(42);
   });
 });
 

@@ -1,11 +1,12 @@
 /** Chain seeding: how many chains to start and a uniform random pick of seed holders. */
 
-/** Students one chain serves in about 2 minutes at 5 s per hand-off. */
-const STUDENTS_PER_CHAIN = 24;
-
-/** The `auto` chain count: ceil(joined / 24), at least 1. Throws nothing. */
-export function autoChainCount(joined: number): number {
-  return Math.max(1, Math.ceil(joined / STUDENTS_PER_CHAIN));
+/**
+ * The `auto` chain count: ceil(joined / studentsPerChain), at least 1 (`CHAIN_STUDENTS_PER_CHAIN`, default 8: at a
+ * 5 s median scan a class then finishes in about 90 s whatever its size — BENCHMARKS.md, bench:class). Throws
+ * nothing.
+ */
+export function autoChainCount(joined: number, studentsPerChain: number): number {
+  return Math.max(1, Math.ceil(joined / studentsPerChain));
 }
 
 /**

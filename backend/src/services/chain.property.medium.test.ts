@@ -147,8 +147,10 @@ async function heartbeat(h: Harness, s: ModelStudent): Promise<void> {
 async function seed(h: Harness, count: number | 'auto'): Promise<void> {
   const m = h.model;
   const candidates = m.eligibleOnline();
-  // `auto`: ceil(joined / 24), at least 1 (PRODUCT §4.1).
-  const wanted = count === 'auto' ? Math.max(1, Math.ceil(m.students.filter((s) => s.joined).length / 24)) : count;
+  // `auto`: ceil(joined / CHAIN_STUDENTS_PER_CHAIN), at least 1 (PRODUCT §4.1).
+  const perChain = h.world.chainConfig.studentsPerChain;
+  const wanted =
+    count === 'auto' ? Math.max(1, Math.ceil(m.students.filter((s) => s.joined).length / perChain)) : count;
   const before = await h.rows();
   const { answer, value } = await answerOf(
     h.services.chains.startChains(h.world.teacher, h.world.sessionId, 'entry', count),

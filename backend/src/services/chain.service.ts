@@ -1,13 +1,14 @@
 /**
  * ChainService: entry and exit chains. Teachers start, list, close and hand chains; a scanned chain code is
- * decided here (the hand-off: the holder is verified, the scanner takes the baton), to be committed by the
- * scan flow in one write with its audit event. Moves themselves are domain/chain-moves.
+ * decided here (the hand-off: the holder is verified, the scanner takes the baton — or, once nobody else can take
+ * it, a classmate verified in the phase ends the chain at its last holder), to be committed by the scan flow in
+ * one write with its audit event. Moves themselves are domain/chain-moves.
  */
 import type { Chain, ChainPhase, ChainQr, Hold } from '@qrca/contract';
 import { randomBytes } from 'node:crypto';
 import type { ChainConfig } from '../config';
-import { closeChain, passChain, type Pass } from '../domain/chain-moves';
-import { canHold } from '../domain/eligibility';
+import { closeChain, endChainByClassmate, passChain, type Pass } from '../domain/chain-moves';
+import { canHold, needsVerification } from '../domain/eligibility';
 import { chainOpening, isOpen } from '../domain/phases';
 import type { AttendanceRecord, ChainRecord, SessionRecord } from '../domain/records';
 import { checkChainCode } from '../domain/rotating-code';
@@ -48,6 +49,14 @@ export interface HandOff {
   readonly chain: ChainRecord;
   /** Who held the baton before this hand-off (the student a scan verifies). */
   readonly previousHolderId: string;
+  /** The scanner holds the baton now; false when a verified classmate ended the chain at its last holder. */
+  readonly taken: boolean;
+}
+
+/** A judged scan: the scanner's row, and whether it ends the chain (a verified classmate) or takes it. */
+interface Judged {
+  readonly scanner: Versioned<AttendanceRecord>;
+  readonly ends: boolean;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -71,16 +80,15 @@ export function assertChainsOpen(session: SessionRecord, phase: ChainPhase, nowM
 }
 
 /**
- * A random student to take `chain` next: joined, online, eligible to hold it (not verified in its phase, holding
- * nothing) and not its holder. Undefined when there is none.
+ * The students who could take `chain` next: joined, online, eligible to hold it (not verified in its phase,
+ * holding nothing) and not its holder, in row order.
  */
-export async function pickNextHolder(
+async function possibleTakers(
   sessionId: string,
   rows: readonly Versioned<AttendanceRecord>[],
   chain: ChainRecord,
   presence: PresenceService,
-  random: () => number,
-): Promise<Versioned<AttendanceRecord> | undefined> {
+): Promise<Versioned<AttendanceRecord>[]> {
   const eligible = rows.filter(
     (row) => row.value.joinedAt && row.value.studentId !== chain.holderId && canHold(row.value, chain.phase),
   );
@@ -88,11 +96,18 @@ export async function pickNextHolder(
     sessionId,
     eligible.map((row) => row.value.studentId),
   );
-  return pickRandom(
-    eligible.filter((row) => online.has(row.value.studentId)),
-    1,
-    random,
-  )[0];
+  return eligible.filter((row) => online.has(row.value.studentId));
+}
+
+/** A random student to take `chain` next (see {@link possibleTakers}). Undefined when there is none. */
+export async function pickNextHolder(
+  sessionId: string,
+  rows: readonly Versioned<AttendanceRecord>[],
+  chain: ChainRecord,
+  presence: PresenceService,
+  random: () => number,
+): Promise<Versioned<AttendanceRecord> | undefined> {
+  return pickRandom(await possibleTakers(sessionId, rows, chain, presence), 1, random)[0];
 }
 
 /** The writes of a pass: the chain, the previous holder's row (if it changes) and the taker's. */
@@ -107,6 +122,7 @@ export function passWrites(
     previousHolderId: chain.value.holderId,
     chains: [replace(chain, pass.chain)],
     attendance: [...(previous && pass.previous ? [replace(previous, pass.previous)] : []), replace(taker, pass.taker)],
+    taken: true,
   };
 }
 
@@ -140,7 +156,8 @@ export class ChainService {
         'no_candidates',
       );
     }
-    const wanted = count === 'auto' ? autoChainCount(rows.filter((row) => row.value.joinedAt).length) : count;
+    const joined = rows.filter((row) => row.value.joinedAt).length;
+    const wanted = count === 'auto' ? autoChainCount(joined, this.deps.config.studentsPerChain) : count;
     // Exit chains mean exit verification was run: final status then requires it.
     if (phase === 'exit' && !session.exitRun) {
       await writer.updateSession(sessionId, (current) => (current.exitRun ? current : { ...current, exitRun: true }));
@@ -278,8 +295,10 @@ export class ChainService {
 
   /**
    * Decides the hand-off for a scanned chain code at `nowMs`: the holder is verified, the scanner takes the
-   * baton. Decided on the cached chain row first (`fresh` false); a refusal is decided again on the stored
-   * row, which a cached row may lag behind. Writes nothing.
+   * baton. When the scanner is already verified in the chain's phase and nobody online could take the baton
+   * any more, the chain ends instead: the holder is verified by that classmate (who may end one chain per phase)
+   * and the chain closes, so the last holders need no teacher. Decided on the cached chain row first (`fresh`
+   * false); a refusal is decided again on the stored row, which a cached row may lag behind. Writes nothing.
    * @throws AppError INVALID_QR (no such chain, or a code that is not its), CODE_EXPIRED, WRONG_PHASE,
    * NOT_ELIGIBLE, BATON_TAKEN; store and cache failures as they are (never stored as the scan's answer).
    */
@@ -291,15 +310,29 @@ export class ChainService {
     options: { fresh: boolean; scanner?: Versioned<AttendanceRecord>; flags: readonly string[] },
   ): Promise<HandOff> {
     let chain = await this.loadChain(session.id, qr.chainId, options.fresh);
-    let scanner: Versioned<AttendanceRecord>;
+    let judged: Judged;
     try {
-      scanner = await this.judge(session, scannerId, qr, chain, nowMs, options.fresh ? undefined : options.scanner);
+      judged = await this.judge(session, scannerId, qr, chain, nowMs, options.fresh ? undefined : options.scanner);
     } catch (error) {
       if (!(error instanceof AppError) || options.fresh) throw error;
       chain = await this.loadChain(session.id, qr.chainId, true);
-      scanner = await this.judge(session, scannerId, qr, chain, nowMs);
+      judged = await this.judge(session, scannerId, qr, chain, nowMs);
     }
+    const { scanner } = judged;
     const previous = await this.previousHolder(session.id, chain.value, scannerId);
+    if (judged.ends) {
+      const end = endChainByClassmate(chain.value, previous?.value, scanner.value, { nowMs, flags: options.flags });
+      return {
+        chain: end.chain,
+        previousHolderId: chain.value.holderId,
+        chains: [replace(chain, end.chain)],
+        attendance: [
+          ...(previous && end.previous ? [replace(previous, end.previous)] : []),
+          replace(scanner, end.classmate),
+        ],
+        taken: false,
+      };
+    }
     const pass = passChain(chain.value, previous?.value, scanner.value, {
       nowMs,
       nonce: newNonce(),
@@ -310,7 +343,8 @@ export class ChainService {
   }
 
   /**
-   * Whether `scannerId` may take `chain` with this code now; returns the scanner's row.
+   * Whether `scannerId` may take `chain` with this code now — or, verified in its phase, end it at its last
+   * holder because nobody online could take it any more (see {@link mayEnd}); returns the scanner's row and which.
    * @throws AppError INVALID_QR, BATON_TAKEN, CODE_EXPIRED, WRONG_PHASE, NOT_ELIGIBLE
    */
   private async judge(
@@ -320,7 +354,7 @@ export class ChainService {
     chain: Versioned<ChainRecord>,
     nowMs: number,
     known?: Versioned<AttendanceRecord>,
-  ): Promise<Versioned<AttendanceRecord>> {
+  ): Promise<Judged> {
     const current = chain.value;
     if (qr.seq > current.seq) throw new AppError('INVALID_QR', 'That code is not valid.');
     if (qr.seq < current.seq) throw batonTaken();
@@ -344,12 +378,25 @@ export class ChainService {
     if (current.holderId === scannerId) throw notEligible('You cannot scan your own code.', 'self');
     const scanner = known ?? (await this.deps.repository.getAttendance(session.id, scannerId));
     if (!scanner?.value.joinedAt) throw notEligible('Join the session first.', 'not_joined');
-    if (!canHold(scanner.value, current.phase)) {
-      throw scanner.value.holding
-        ? notEligible('You are holding a baton: show your code to a classmate instead.', 'holding')
-        : notEligible('You are already verified.', 'verified');
+    if (canHold(scanner.value, current.phase)) return { scanner, ends: false };
+    if (scanner.value.holding) {
+      throw notEligible('You are holding a baton: show your code to a classmate instead.', 'holding');
     }
-    return scanner;
+    if (needsVerification(scanner.value, current.phase) || !(await this.mayEnd(session.id, current, scannerId))) {
+      throw notEligible('You are already verified.', 'verified');
+    }
+    return { scanner, ends: true };
+  }
+
+  /**
+   * Whether a classmate verified in the chain's phase may end it at its last holder: nobody online could take
+   * it any more, and they have not ended another chain of the phase (one present student cannot vouch for many).
+   */
+  private async mayEnd(sessionId: string, chain: ChainRecord, classmateId: string): Promise<boolean> {
+    const { repository, presence } = this.deps;
+    const [rows, chains] = await Promise.all([repository.listAttendance(sessionId), repository.listChains(sessionId)]);
+    if (chains.some((c) => c.value.phase === chain.phase && c.value.endedBy === classmateId)) return false;
+    return (await possibleTakers(sessionId, rows, chain, presence)).length === 0;
   }
 
   /**

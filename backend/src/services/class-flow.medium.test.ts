@@ -39,7 +39,7 @@ describe('a 30-student class', () => {
     });
     expect(started.status).toBe(201);
     const seeded = (started.json as { chains: { holderId: string }[] }).chains;
-    expect(seeded).toHaveLength(2); // ceil(30 / 24)
+    expect(seeded).toHaveLength(4); // ceil(30 / 8), CHAIN_STUDENTS_PER_CHAIN
 
     const byId = new Map(students.map((s) => [s.id, s]));
     const holders = new Set(seeded.map((c) => c.holderId));
@@ -67,10 +67,10 @@ describe('a 30-student class', () => {
       }
     }
 
-    // Everyone but the two last holders is verified; their chains are still running.
+    // Everyone but the four last holders is verified; their chains are still running.
     const open = await chains(host, session, teacher);
-    expect(open.map((c) => c.state)).toEqual(['active', 'active']);
-    expect(open.reduce((sum, c) => sum + c.length, 0)).toBe(28);
+    expect(open.map((c) => c.state)).toEqual(['active', 'active', 'active', 'active']);
+    expect(open.reduce((sum, c) => sum + c.length, 0)).toBe(26);
     for (const chain of open) {
       const closed = await api(host, teacher, 'POST', `sessions/${session.id}/chains/${chain.chainId}/close`);
       expect(closed.status).toBe(200);
@@ -96,7 +96,7 @@ describe('a 30-student class', () => {
     const scans = (events.json as { events: { kind: string; outcome: string }[] }).events.filter(
       (e) => e.kind === 'scan',
     );
-    expect(scans).toHaveLength(28);
+    expect(scans).toHaveLength(26);
     expect(scans.every((e) => e.outcome === 'accepted')).toBe(true);
   });
 });

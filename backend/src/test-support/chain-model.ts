@@ -274,6 +274,8 @@ export class Model {
   readonly captured: string[] = [];
   /** The latest hold seen per chain (a phone keeps showing it until told otherwise). */
   readonly holds = new Map<string, Hold>();
+  /** chainId → the verified classmate who ended it at its last holder. */
+  readonly endedBy = new Map<string, string>();
   scanEvents = 0;
   nextScanId = 1;
 
@@ -395,7 +397,12 @@ export class Model {
     if (chain.holderId === scanner.id) return { code: 'NOT_ELIGIBLE', reason: 'self' };
     if (!scanner.joined) return { code: 'NOT_ELIGIBLE', reason: 'not_joined' };
     if (scanner.holding) return { code: 'NOT_ELIGIBLE', reason: 'holding' };
-    if (scanner.entry) return { code: 'NOT_ELIGIBLE', reason: 'verified' };
+    // A verified classmate ends the chain at its last holder once nobody online could take it, once.
+    if (
+      scanner.entry &&
+      (this.eligibleOnline(chain.holderId).length > 0 || [...this.endedBy.values()].includes(scanner.id))
+    )
+      return { code: 'NOT_ELIGIBLE', reason: 'verified' };
     return { code: 'OK' };
   }
 
@@ -418,17 +425,25 @@ export class Model {
 
   /**
    * A hand-off by scan: the holder is verified unless already, and the chain is one longer only when it
-   * verified someone; the scanner holds the chain.
+   * verified someone; the scanner holds the chain — unless the scanner was verified already: then the chain
+   * ends at its holder (next seq, closed, the holder released) and the scanner takes nothing.
    */
   handOff(scanner: ModelStudent, chainId: string): void {
     const chain = this.chain(chainId);
     if (!chain) throw new Error(`unknown chain ${chainId}`);
     const holder = this.student(chain.holderId);
-    if (holder.entry === null) {
+    const ends = scanner.entry !== null;
+    if (holder.entry === null && (!ends || holder.holding === chain.chainId)) {
       holder.entry = { at: iso(this.now), by: scanner.id, method: 'chain' };
       chain.length++;
     }
-    this.pass(chain, scanner);
+    if (ends) {
+      this.endedBy.set(chain.chainId, scanner.id);
+      if (holder.holding === chain.chainId) holder.holding = null;
+      chain.seq++;
+      chain.state = 'closed';
+      chain.lastHandoffAt = iso(this.now);
+    } else this.pass(chain, scanner);
     this.markOnline(scanner);
   }
 
@@ -499,6 +514,7 @@ export class Model {
         length: data.length,
         lastHandoffAt: data.lastHandoffAt,
       };
+      if (typeof data.endedBy === 'string') this.endedBy.set(data.chainId, data.endedBy);
       const chain = this.chain(data.chainId);
       if (chain) Object.assign(chain, facts);
       else this.chains.push({ chainId: data.chainId, ...facts });
@@ -616,7 +632,11 @@ export class Harness {
     const what = `scan by s${s.index} (${scanId}) of ${payload}`;
     assert.deepEqual(answer, expected.answer, `${what}: answered ${showAnswer(answer)}`);
     const heldChain = expected.kind === 'attempt' ? expected.chainId : undefined;
-    if (answer.code === 'OK' && expected.kind === 'attempt') {
+    if (answer.code === 'OK' && expected.kind === 'attempt' && s.entry !== null) {
+      // A verified classmate ended the chain at its last holder: they hold nothing.
+      assert.ok(value && !value.youAreHolder && !value.hold, `${what}: ending a chain carries no hold`);
+      this.note('a verified classmate ends a chain');
+    } else if (answer.code === 'OK' && expected.kind === 'attempt') {
       // The new holder's hold comes back with the answer.
       const chain = heldChain ? m.chain(heldChain) : undefined;
       assert.ok(value?.hold && chain, `${what}: a success carries the hold`);

@@ -1,0 +1,499 @@
+/**
+ * One simulated class from sign-in to export. Set-up (not measured): the teacher and the students sign in through
+ * the dev outbox, the session is created with the roster and started, the dashboard, the projector and every
+ * student's phone connect to real time, the students in the room join and keep heartbeats. The class (measured
+ * from the teacher starting entry chains): hand-offs until everyone in the room is verified — the last holders by
+ * a verified classmate, no teacher needed — then on-time entry closes, late arrivals scan the late code, early
+ * leavers the early-leave code, with --exit exit chains run in the exit window (the last holders check out with
+ * the exit code), and the teacher closes what is still open, ends the session and exports. Then the checks: the
+ * export against the simulated truth, the audit log (one winner per baton, nobody verified twice) and the chains'
+ * lengths against the hand-offs seen.
+ */
+import type { AuditEvent, ChainPhase } from '@qrca/contract';
+import { must, type ApiClient } from '../api/api-client';
+import { eachLimited, signIn, studentIp, teacherIp, type Person } from '../api/sign-in';
+import { pick, seededRandom, shuffled, type Uniform } from '../util/random';
+import { Hall } from './hall';
+import { Phone } from './phone';
+import type { ClassPlan } from './plan';
+import { Teacher } from './teacher';
+import { compareExport, type ExportCheck, type StudentTruth } from './truth';
+
+/** On-time entry stays open this long at most (the teacher closes it as soon as everyone present is verified). */
+const LATE_CUTOFF_MINUTES = 30;
+/** The exit window; the teacher moves the end time to open it when the class gets there. */
+const EXIT_WINDOW_MINUTES = 31;
+/** The simulator gives a chain phase this long before the teacher closes what is left. */
+const PHASE_CAP_MS = 5 * 60_000;
+/** Requests in flight per class while setting up. */
+const SETUP_CONCURRENCY = 24;
+/** How long the dashboard may take to show a verification before it counts as lost. */
+const REALTIME_GRACE_MS = 5_000;
+/** With holders shown and nobody to scan them for this long, the teacher starts more chains. */
+const RESEED_AFTER_MS = 3_000;
+/** A last holder's chain is ended by classmates at most this many times (a refused try is tried again). */
+const END_ATTEMPTS = 3;
+/** Times in the export may differ from the client's window by this much (same machine: rounding only). */
+const TIME_TOLERANCE_MS = 1_000;
+
+export interface ClassSettings {
+  readonly plan: ClassPlan;
+  readonly api: ApiClient;
+  /** Index of this class's first student among all students of the run (for unique client addresses). */
+  readonly firstStudent: number;
+  readonly chains: number | 'auto';
+  readonly scanMedianMs: number;
+  readonly scanSigma: number;
+  readonly exit: boolean;
+  readonly seed: number;
+  readonly log: (line: string) => void;
+  /** Extra pause between phases (the demo's, so a person can follow). */
+  readonly pauseMs: number;
+}
+
+export interface ClassResult {
+  readonly classIndex: number;
+  readonly sessionId: string;
+  readonly roster: number;
+  readonly onTime: number;
+  readonly late: number;
+  readonly noShow: number;
+  readonly earlyLeave: number;
+  /** Present students (on time or late) verified on entry. */
+  readonly verified: number;
+  readonly present: number;
+  readonly unverified: readonly string[];
+  readonly exitVerified: number;
+  readonly exitExpected: number;
+  readonly initialChains: number;
+  readonly teacherSeeds: number;
+  /** When the teacher started the entry chains, and when each on-time student's verification was answered. */
+  readonly entryStart: number;
+  readonly entryMoments: readonly number[];
+  readonly entryEnd: number;
+  readonly exitStart: number | null;
+  readonly exitMoments: readonly number[];
+  readonly handoffs: number;
+  readonly chainEnds: number;
+  readonly exitCodeEnds: number;
+  readonly teacherCloses: number;
+  readonly stalls: number;
+  readonly reseeds: number;
+  /** Each scan's time from request to answer, ms. */
+  readonly scanMs: readonly number[];
+  /** Answered verification → the teacher's dashboard event, ms, with the instance that served it. */
+  readonly realtime: readonly { readonly ms: number; readonly instance: number }[];
+  readonly realtimeLost: number;
+  readonly realtimeLostByInstance: Readonly<Record<number, number>>;
+  readonly exportCheck: ExportCheck;
+  readonly exactness: Exactness;
+  readonly problems: readonly string[];
+  readonly setupMs: number;
+  readonly runMs: number;
+}
+
+export interface Exactness {
+  /** Students verified twice in one phase by accepted chain scans (audit log). */
+  readonly doubleVerifications: number;
+  /** Batons (chain and seq) taken by more than one accepted scan (audit log). */
+  readonly batonsWithTwoWinners: number;
+  /** Accepted chain scans in the audit log, and as the simulator saw them answered. */
+  readonly acceptedChainScans: number;
+  readonly observedChainScans: number;
+  /** The chains' lengths added up (students verified by a chain), and the chain verifications seen. */
+  readonly chainLengths: number;
+  readonly chainVerificationsSeen: number;
+}
+
+/** A class ready to run: signed in, session started, everyone in the room joined and connected. */
+export interface PreparedClass {
+  readonly settings: ClassSettings;
+  readonly teacher: Teacher;
+  readonly hall: Hall;
+  readonly phones: readonly Phone[];
+  readonly absent: readonly string[];
+  readonly setupMs: number;
+  readonly random: Uniform;
+}
+
+/** Set-up of one class (see the module comment). @throws Error when the API refuses a step. */
+export async function prepareClass(settings: ClassSettings): Promise<PreparedClass> {
+  const began = Date.now();
+  const { plan, api, log } = settings;
+  const label = `class ${plan.classIndex + 1}`;
+  const teacherPerson = await signIn(api, plan.teacherEmail, teacherIp(plan.classIndex));
+  const comers = plan.students.filter((s) => s.arrival !== 'no_show');
+  const people = new Map<number, Person>();
+  await eachLimited(comers, SETUP_CONCURRENCY, async (student) => {
+    const ip = studentIp(settings.firstStudent + student.index + 1);
+    people.set(student.index, await signIn(api, student.email, ip, true));
+  });
+  log(`${label}: ${comers.length} students and the teacher signed in (${((Date.now() - began) / 1000).toFixed(1)} s)`);
+
+  const teacher = new Teacher(teacherPerson, api);
+  const session = await teacher.openSession(
+    `Simulated class ${plan.classIndex + 1}`,
+    plan.students.map((s) => s.email),
+    { lateCutoffMinutes: LATE_CUTOFF_MINUTES, exitWindowMinutes: EXIT_WINDOW_MINUTES },
+  );
+  const hall = new Hall(session.id, (kind) => teacher.code(kind));
+  await teacher.connect(hall);
+  const phones = comers.map(
+    (student) =>
+      new Phone(people.get(student.index) as Person, student, {
+        api,
+        hall,
+        sessionId: session.id,
+        joinCode: session.joinCode,
+        random: seededRandom(settings.seed, `phone:${plan.classIndex}:${student.index}`),
+        scanMedianMs: settings.scanMedianMs,
+        scanSigma: settings.scanSigma,
+      }),
+  );
+  const inRoom = phones.filter((p) => p.plan.arrival === 'on_time');
+  await eachLimited(inRoom, SETUP_CONCURRENCY, async (phone) => {
+    await phone.join();
+    await phone.connect();
+    phone.startHeartbeats();
+  });
+  const setupMs = Date.now() - began;
+  log(
+    `${label}: session ${session.id}, ${inRoom.length} in the room joined and connected (${(setupMs / 1000).toFixed(1)} s)`,
+  );
+  return {
+    settings,
+    teacher,
+    hall,
+    phones,
+    absent: plan.students.filter((s) => s.arrival === 'no_show').map((s) => s.email),
+    setupMs,
+    random: seededRandom(settings.seed, `class:${plan.classIndex}`),
+  };
+}
+
+/** Runs a prepared class to its end and checks it (see the module comment). @throws Error when a step is refused. */
+export async function runClass(prepared: PreparedClass): Promise<ClassResult> {
+  const { settings, teacher, hall, phones, random } = prepared;
+  const { log } = settings;
+  const label = `class ${settings.plan.classIndex + 1}`;
+  const began = Date.now();
+  const pause = () => new Promise((resolve) => setTimeout(resolve, settings.pauseMs));
+  let teacherSeeds = 0;
+  const closes: { holderId: string; phase: ChainPhase }[] = [];
+
+  // --- Entry: chains through the students in the room.
+  const onTime = phones.filter((p) => p.plan.arrival === 'on_time');
+  const entryStart = Date.now();
+  const initial = await teacher.startChains('entry', settings.chains);
+  log(`${label}: ${initial.length} entry chains started for ${onTime.length} students`);
+  let quickCloses = 0;
+  const entry = await chainPhase(
+    prepared,
+    'entry',
+    onTime,
+    () => teacherSeeds++,
+    () => quickCloses++,
+  );
+  const entryEnd = Date.now();
+  log(
+    `${label}: entry ${entry.complete ? 'complete' : 'INCOMPLETE'} after ${((entryEnd - entryStart) / 1000).toFixed(1)} s`,
+  );
+  if (!entry.complete) closes.push(...(await closeOpenChains(prepared)));
+  await teacher.closeEntry();
+  await pause();
+
+  // --- Late arrivals: join, connect, scan the late code.
+  const late = phones.filter((p) => p.plan.arrival === 'late');
+  await Promise.all(
+    late.map(async (phone) => {
+      await sleepMs(random() * 2_000);
+      await phone.join();
+      await phone.connect();
+      phone.startHeartbeats();
+      await phone.projectorScan('late');
+    }),
+  );
+  if (late.length > 0) await pause();
+
+  // --- Early leave: the window opens, the leavers scan its code and go.
+  const leavers = phones.filter((p) => p.plan.leavesEarly && hall.isVerified(p.id, 'entry'));
+  if (leavers.length > 0) {
+    await teacher.earlyLeave(true);
+    await Promise.all(
+      leavers.map(async (phone) => {
+        if (await phone.projectorScan('early-leave')) await phone.leave();
+      }),
+    );
+    await teacher.earlyLeave(false);
+    await pause();
+  }
+
+  // --- Exit: chains through everyone who came and stayed; the last holders check out with the exit code.
+  let exitStart: number | null = null;
+  const stayers = phones.filter((p) => p.joined && !p.left && hall.isVerified(p.id, 'entry'));
+  if (settings.exit) {
+    await teacher.openExitWindow(EXIT_WINDOW_MINUTES);
+    exitStart = Date.now();
+    const exitChains = await teacher.startChains('exit', settings.chains);
+    log(`${label}: ${exitChains.length} exit chains started for ${stayers.length} students`);
+    const exit = await chainPhase(
+      prepared,
+      'exit',
+      stayers,
+      () => teacherSeeds++,
+      () => quickCloses++,
+    );
+    log(
+      `${label}: exit ${exit.complete ? 'complete' : 'INCOMPLETE'} after ${((Date.now() - exitStart) / 1000).toFixed(1)} s`,
+    );
+  }
+
+  // --- The end: the teacher closes what is still open, ends the session and exports.
+  closes.push(...(await closeOpenChains(prepared)));
+  for (const phone of phones) phone.stopHeartbeats();
+  await teacher.endSession();
+  const runMs = Date.now() - began;
+
+  // Real time: every verification should reach the dashboard; give late deliveries a bound.
+  const expectedEvents = () => hall.verifications.filter((v) => !teacher.seenAt.has(`${v.kind}:${v.studentId}`));
+  for (let waited = 0; expectedEvents().length > 0 && waited < REALTIME_GRACE_MS; waited += 100) await sleepMs(100);
+  const realtime = hall.verifications.flatMap((v) => {
+    const seen = teacher.seenAt.get(`${v.kind}:${v.studentId}`);
+    return seen === undefined ? [] : [{ ms: Math.max(0, seen - v.window.to), instance: v.instance }];
+  });
+  const lostByInstance: Record<number, number> = {};
+  for (const v of expectedEvents()) lostByInstance[v.instance] = (lostByInstance[v.instance] ?? 0) + 1;
+
+  const checks = await checkClass(prepared, exitStart !== null);
+  await Promise.all(phones.map((p) => p.disconnect()));
+  await teacher.disconnect();
+
+  const present = phones.filter((p) => p.plan.arrival !== 'no_show');
+  const verifiedOnEntry = present.filter((p) => hall.isVerified(p.id, 'entry'));
+  const entryMoments = hall.verifications
+    .filter((v) => v.kind === 'entry' && onTime.some((p) => p.id === v.studentId))
+    .map((v) => v.window.to);
+  return {
+    classIndex: settings.plan.classIndex,
+    sessionId: teacher.sessionId,
+    roster: settings.plan.students.length,
+    onTime: onTime.length,
+    late: late.length,
+    noShow: prepared.absent.length,
+    earlyLeave: leavers.length,
+    verified: verifiedOnEntry.length,
+    present: present.length,
+    unverified: present.filter((p) => !hall.isVerified(p.id, 'entry')).map((p) => p.person.email),
+    exitVerified: settings.exit ? stayers.filter((p) => hall.isVerified(p.id, 'exit')).length : 0,
+    exitExpected: settings.exit ? stayers.length : 0,
+    initialChains: initial.length,
+    teacherSeeds,
+    entryStart,
+    entryMoments,
+    entryEnd,
+    exitStart,
+    exitMoments: hall.verifications.filter((v) => v.kind === 'exit').map((v) => v.window.to),
+    handoffs: hall.handoffs,
+    chainEnds: hall.chainEnds,
+    exitCodeEnds: hall.exitCodeEnds,
+    teacherCloses: closes.length + quickCloses,
+    stalls: teacher.stalls,
+    reseeds: checks.reseeds,
+    scanMs: hall.scanMs,
+    realtime,
+    realtimeLost: expectedEvents().length,
+    realtimeLostByInstance: lostByInstance,
+    exportCheck: checks.exportCheck,
+    exactness: checks.exactness,
+    problems: [
+      ...hall.problems,
+      ...(teacher.invalidEvents > 0 ? [`${teacher.invalidEvents} dashboard events outside their schema`] : []),
+    ],
+    setupMs: prepared.setupMs,
+    runMs,
+  };
+}
+
+function sleepMs(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Runs one chain phase over `people` until each is verified in it or {@link PHASE_CAP_MS} passes. Meanwhile:
+ * once nobody is left to scan the last holders, they are ended — entry by a verified classmate each, exit with
+ * the projector's exit code; and when holders vanish while people still wait, the teacher starts more chains.
+ */
+async function chainPhase(
+  prepared: PreparedClass,
+  phase: ChainPhase,
+  people: readonly Phone[],
+  onTeacherSeed: () => void,
+  onTeacherClose: () => void,
+): Promise<{ complete: boolean }> {
+  const { hall, teacher, random, phones, settings } = prepared;
+  const deadline = Date.now() + PHASE_CAP_MS;
+  const open = () => Date.now() < deadline;
+  const byId = new Map(phones.map((p) => [p.id, p]));
+  const running = people.map((p) => p.chainPhase(phase, open));
+  const ending = new Map<string, number>(); // holder → attempts
+  const busy = new Set<string>();
+  let idleSince: number | undefined;
+  const unverified = () => people.filter((p) => !p.left && !hall.isVerified(p.id, phase));
+  while (open() && unverified().length > 0) {
+    const waiting = unverified().filter((p) => p.hold?.phase !== phase);
+    const holders = hall.holders(phase).filter((id) => !hall.isVerified(id, phase));
+    if (waiting.length === 0 && hall.inFlight === 0) {
+      // Nobody is left to scan the last holders: they must not wait for a teacher.
+      for (const holderId of holders) {
+        const attempts = ending.get(holderId) ?? 0;
+        if (busy.has(holderId) || attempts >= END_ATTEMPTS) continue;
+        const holder = byId.get(holderId);
+        if (!holder) continue;
+        ending.set(holderId, attempts + 1);
+        busy.add(holderId);
+        const done = () => busy.delete(holderId);
+        if (phase === 'exit') {
+          void holder.projectorScan('exit').finally(done);
+          continue;
+        }
+        const classmate = pick(
+          random,
+          shuffled(random, phones).filter(
+            (p) =>
+              p.joined &&
+              !p.left &&
+              hall.isVerified(p.id, phase) &&
+              !hall.shownBy(p.id) &&
+              !busy.has(`by:${p.id}`) &&
+              !hall.vouched.get(phase)?.has(p.id),
+          ),
+        );
+        if (!classmate) {
+          // Nobody verified to scan them (a class of one or two): the teacher closes the chain at once.
+          const shown = hall.shownBy(holderId);
+          if (shown && ![...busy].some((key) => key.startsWith('by:'))) {
+            void teacher
+              .closeChain(shown.chainId)
+              .then(({ chain, window, instance }) => {
+                if (chain.holderId && !hall.isVerified(chain.holderId, phase)) {
+                  hall.record({
+                    studentId: chain.holderId,
+                    kind: phase === 'entry' ? 'entry' : 'exit',
+                    method: 'teacher_close',
+                    window,
+                    instance,
+                  });
+                  onTeacherClose();
+                }
+              })
+              .finally(done);
+          } else done();
+          continue;
+        }
+        busy.add(`by:${classmate.id}`);
+        void classmate.endChainOf(holderId, phase).finally(() => {
+          busy.delete(`by:${classmate.id}`);
+          done();
+        });
+      }
+    }
+    // Holders gone (chains closed quietly) while people still wait: the teacher starts more.
+    if (waiting.length > 0 && holders.length === 0 && hall.inFlight === 0) {
+      idleSince ??= Date.now();
+      if (Date.now() - idleSince > RESEED_AFTER_MS && teacher.openChains(phase) === 0) {
+        const count = settings.chains === 'auto' ? 'auto' : Math.min(settings.chains, waiting.length);
+        await teacher.startChains(phase, count).catch(() => undefined);
+        onTeacherSeed();
+        idleSince = undefined;
+      }
+    } else idleSince = undefined;
+    await hall.nextChange(250);
+  }
+  await Promise.all(running);
+  return { complete: unverified().length === 0 };
+}
+
+/** The teacher closes every open chain; a last holder it verifies (`teacher_close`) is booked. */
+async function closeOpenChains(prepared: PreparedClass): Promise<{ holderId: string; phase: ChainPhase }[]> {
+  const { teacher, hall } = prepared;
+  const verified: { holderId: string; phase: ChainPhase }[] = [];
+  for (const { chain, window, instance } of await teacher.closeOpenChains()) {
+    if (!chain.holderId || hall.isVerified(chain.holderId, chain.phase)) continue;
+    const kind = chain.phase === 'entry' ? 'entry' : 'exit';
+    hall.record({ studentId: chain.holderId, kind, method: 'teacher_close', window, instance });
+    verified.push({ holderId: chain.holderId, phase: chain.phase });
+  }
+  return verified;
+}
+
+/** The export against the truth, the audit log's exactness and the reseeds it records. */
+async function checkClass(
+  prepared: PreparedClass,
+  exitRun: boolean,
+): Promise<{ exportCheck: ExportCheck; exactness: Exactness; reseeds: number }> {
+  const { teacher, hall, phones, settings } = prepared;
+  const { api } = settings;
+  const sessionId = teacher.sessionId;
+  const csv = must(
+    await api.text('exportGet', { params: { id: sessionId }, query: { format: 'csv' }, as: teacher.person }),
+    'export',
+  );
+  const truths: StudentTruth[] = [
+    ...phones.map((phone): StudentTruth => {
+      const entry = hall.verificationOf(phone.id, 'entry') ?? hall.verificationOf(phone.id, 'late');
+      const early = hall.verificationOf(phone.id, 'early');
+      const exit = hall.verificationOf(phone.id, 'exit');
+      return {
+        email: phone.person.email,
+        studentId: phone.id,
+        entry: entry ? (entry.kind === 'late' ? 'late' : 'on_time') : null,
+        entryMethod: entry?.method ?? null,
+        ...(entry ? { entryAt: entry.window } : {}),
+        ...(early ? { earlyLeaveAt: early.window } : {}),
+        exitVerified: exit !== undefined,
+        ...(exit ? { exitAt: exit.window } : {}),
+      };
+    }),
+    ...prepared.absent.map((email): StudentTruth => ({ email, entry: null, entryMethod: null, exitVerified: false })),
+  ];
+  const exportCheck = compareExport(csv, truths, { exitRun, toleranceMs: TIME_TOLERANCE_MS });
+
+  const events: AuditEvent[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: { events: AuditEvent[]; cursor: string | null } = must(
+      await api.call('eventsList', {
+        params: { id: sessionId },
+        ...(cursor ? { query: { cursor } } : {}),
+        as: teacher.person,
+      }),
+      'audit events',
+    );
+    events.push(...page.events);
+    cursor = page.cursor;
+  } while (cursor);
+  const { chains } = must(await api.call('chainsList', { params: { id: sessionId }, as: teacher.person }), 'chains');
+  const phaseOf = new Map(chains.map((c) => [c.chainId, c.phase]));
+  const accepted = events.filter((e) => e.kind === 'scan' && e.outcome === 'accepted' && e.chainId !== undefined);
+  const perBaton = new Map<string, number>();
+  const perTarget = new Map<string, number>();
+  for (const e of accepted) {
+    const baton = `${e.chainId}:${e.seq}`;
+    perBaton.set(baton, (perBaton.get(baton) ?? 0) + 1);
+    const target = `${phaseOf.get(e.chainId ?? '')}:${e.targetId}`;
+    perTarget.set(target, (perTarget.get(target) ?? 0) + 1);
+  }
+  const chainVerificationsSeen = hall.verifications.filter((v) => v.method === 'chain').length;
+  return {
+    exportCheck,
+    exactness: {
+      doubleVerifications: [...perTarget.values()].filter((n) => n > 1).length,
+      batonsWithTwoWinners: [...perBaton.values()].filter((n) => n > 1).length,
+      acceptedChainScans: accepted.length,
+      observedChainScans: hall.handoffs + hall.chainEnds,
+      chainLengths: chains.reduce((sum, c) => sum + c.length, 0),
+      chainVerificationsSeen,
+    },
+    reseeds: events.filter((e) => e.kind === 'teacher' && e.outcome === 'chain_reseeded').length,
+  };
+}
