@@ -39,6 +39,7 @@ export async function runSimulation(options: SimOptions, context: RunContext): P
     if (options.demo) buildWebIfStale(log);
     deployment = await startDeployment({
       instances: options.instances,
+      separateSignalR: options.signalrProcess,
       teacherDomain: options.teacherDomain,
       studentDomain: options.studentDomain,
       runTag,

@@ -24,6 +24,7 @@ describe('parseOptions', () => {
       exit: false,
       classes: 1,
       instances: 1,
+      signalrProcess: false,
       teacherDomain: 'teacher.test',
       studentDomain: 'student.test',
       seed: 1,
@@ -77,6 +78,10 @@ describe('parseOptions', () => {
 
   it('refuses impossible combinations', () => {
     expect(problems(['--late', '0.6', '--no-show', '0.5'])).toEqual(['--late and --no-show together cannot exceed 1']);
+    expect(parseOptions(['--signalr-process']).signalrProcess).toBe(true);
+    expect(problems(['--signalr-process', '--url', 'http://x.test'])).toEqual([
+      '--signalr-process starts processes of its own; it cannot be combined with --url',
+    ]);
     expect(problems(['--instances', '2', '--url', 'http://x.test'])).toEqual([
       '--instances starts hosts of its own; it cannot be combined with --url',
     ]);

@@ -18,6 +18,9 @@ Signs in N virtual students and a teacher, runs a class over the public API and 
   --classes C           run C classes of N students at once on the same host(s) (default 1)
   --instances I         start I host processes over Azurite, Redis and the SignalR emulator (default 1:
                         one local host with its embedded defaults)
+  --signalr-process     with one instance, run the SignalR emulator as a process of its own (as Azure SignalR
+                        Service holds the phones' connections outside the Functions host), so the host's
+                        memory is measured without them
   --url URL             use a running deployment instead of starting a host: it must have the dev outbox (no
                         SMTP_URL, not production) and, for large classes from one machine, trust this
                         machine's X-Forwarded-For (TRUSTED_PROXIES) so each student has an address of its own
@@ -70,6 +73,7 @@ export const SimOptionsSchema = z
     exit: z.boolean().default(false),
     classes: count('classes', 1, 50).default(1),
     instances: count('instances', 1, 4).default(1),
+    signalrProcess: z.boolean().default(false),
     url: z.url({ protocol: /^https?$/, error: '--url takes an http(s) address' }).optional(),
     teacherDomain: domain('teacher-domain').default('teacher.test'),
     studentDomain: domain('student-domain').default('student.test'),
@@ -80,6 +84,10 @@ export const SimOptionsSchema = z
     help: z.boolean().default(false),
   })
   .refine((o) => o.late + o.noShow <= 1, { message: '--late and --no-show together cannot exceed 1', path: ['late'] })
+  .refine((o) => !(o.url && o.signalrProcess), {
+    message: '--signalr-process starts processes of its own; it cannot be combined with --url',
+    path: ['signalrProcess'],
+  })
   .refine((o) => !(o.url && o.instances > 1), {
     message: '--instances starts hosts of its own; it cannot be combined with --url',
     path: ['instances'],
@@ -98,7 +106,7 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-const FLAGS = new Set(['exit', 'demo', 'quiet', 'help']);
+const FLAGS = new Set(['exit', 'demo', 'quiet', 'help', 'signalr-process']);
 const VALUED = new Set([
   'students',
   'chains',

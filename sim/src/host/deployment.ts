@@ -3,7 +3,8 @@
  * runs it) on a free port with its embedded defaults — SQLite in a temp DATA_DIR, the in-process cache, the
  * embedded SignalR emulator. With --instances N: N such hosts sharing Azurite (Table Storage), Redis and one
  * SignalR emulator process, as Azure runs several Functions instances over one storage account, one cache and one
- * SignalR Service. Every check stays on; the hosts get only documented settings (docs/operations.md):
+ * SignalR Service; with --signalr-process, one host and the emulator as a process of its own (the host's memory
+ * then excludes the phones' connections, which Azure SignalR Service holds). Every check stays on; the hosts get only documented settings (docs/operations.md):
  * - `TRUSTED_PROXIES=127.0.0.1,::1`: each virtual student sends its own address as X-Forwarded-For, as phones
  *   reach a real deployment through campus NAT, so per-address limits apply per student, not to the whole hall;
  * - `TEACHER_EMAIL_DOMAINS`, `STUDENT_EMAIL_DOMAINS`: the run's roles;
@@ -21,6 +22,8 @@ import { freePort, redisAnswers, startProcess, until, type Managed } from './chi
 
 export interface DeploymentOptions {
   readonly instances: number;
+  /** One instance with the SignalR emulator as a process of its own (always so for several instances). */
+  readonly separateSignalR?: boolean;
   readonly teacherDomain: string;
   readonly studentDomain: string;
   /** Distinguishes this run's Redis keys. */
@@ -122,6 +125,7 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
   try {
     const shared: NodeJS.ProcessEnv = {};
     if (options.instances > 1) Object.assign(shared, await startSharedServices(options, started));
+    else if (options.separateSignalR) Object.assign(shared, await startEmulator(options, started));
     const urls: string[] = [];
     for (let i = 0; i < options.instances; i++) {
       const dataDir = mkdtempSync(join(tmpdir(), 'qrca-sim-'));
@@ -246,7 +250,25 @@ async function startSharedServices(options: DeploymentOptions, started: Managed[
     );
   }
 
-  // One SignalR emulator for all instances (as one Azure SignalR Service); clients connect to it directly.
+  const { SignalRConnectionString } = await startEmulator(options, started);
+  options.log(`Azurite on :${tablePort}, Redis on :${redisPort}`);
+  return {
+    AzureWebJobsStorage: `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};TableEndpoint=http://127.0.0.1:${tablePort}/${AZURITE_ACCOUNT};`,
+    REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+    REDIS_KEY_PREFIX: `sim-${options.runTag}:`,
+    SignalRConnectionString,
+    JWT_SECRET: randomBytes(48).toString('base64url'),
+  };
+}
+
+/**
+ * The SignalR emulator as a process of its own, for every instance (as one Azure SignalR Service): clients connect
+ * to it directly. Returns the hosts' `SignalRConnectionString`.
+ */
+async function startEmulator(
+  options: DeploymentOptions,
+  started: Managed[],
+): Promise<{ SignalRConnectionString: string }> {
   const emulatorPort = await freePort();
   const emulator = startProcess(
     'signalr emulator',
@@ -267,12 +289,6 @@ async function startSharedServices(options: DeploymentOptions, started: Managed[
     async () => /Connection string: (\S+)/.exec(emulator.output())?.[1],
     { alive: emulator.alive, describe: emulator.output },
   );
-  options.log(`Azurite on :${tablePort}, Redis on :${redisPort}, SignalR emulator on :${emulatorPort}`);
-  return {
-    AzureWebJobsStorage: `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};TableEndpoint=http://127.0.0.1:${tablePort}/${AZURITE_ACCOUNT};`,
-    REDIS_URL: `redis://127.0.0.1:${redisPort}`,
-    REDIS_KEY_PREFIX: `sim-${options.runTag}:`,
-    SignalRConnectionString: connectionString,
-    JWT_SECRET: randomBytes(48).toString('base64url'),
-  };
+  options.log(`SignalR emulator on :${emulatorPort}`);
+  return { SignalRConnectionString: connectionString };
 }
