@@ -223,7 +223,17 @@ export async function createServices(
     skewMs: config.projectorSkewMs,
   });
   const devices = new DeviceRepository(store, clock);
-  const attendance = new AttendanceService({ repository, schedule, access, writer, chains, audit, cache, clock });
+  const attendance = new AttendanceService({
+    repository,
+    schedule,
+    access,
+    writer,
+    chains,
+    audit,
+    cache,
+    clock,
+    random,
+  });
   const scans = new ScanService({
     repository,
     access,

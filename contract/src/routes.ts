@@ -43,6 +43,9 @@ import {
   SessionMeResponseSchema,
   SessionSchema,
   SessionViewSchema,
+  SpotCheckAnswerRequestSchema,
+  SpotCheckRequestSchema,
+  SpotCheckResponseSchema,
   StartChainsRequestSchema,
   UpdateSessionRequestSchema,
 } from './sessions';
@@ -318,7 +321,24 @@ export const routes = {
     request: OverrideRequestSchema,
     response: AttendanceRowSchema,
   },
-  /** CSV by default (`text/csv`); `?format=json` answers the response schema. */
+  /** Picks students verified on entry, at random but weighted towards flagged ones, to look for in the room. */
+  spotChecksStart: {
+    name: 'spotChecksStart',
+    method: 'POST',
+    path: 'sessions/{id}/spot-checks',
+    role: 'teacher',
+    request: SpotCheckRequestSchema,
+    response: SpotCheckResponseSchema,
+  },
+  /** The teacher's answer for one picked student; `not_here` also overrides them to absent. */
+  spotChecksAnswer: {
+    name: 'spotChecksAnswer',
+    method: 'POST',
+    path: 'sessions/{id}/spot-checks/{spotCheckId}/answers',
+    role: 'teacher',
+    request: SpotCheckAnswerRequestSchema,
+    response: AttendanceRowSchema,
+  },
   /** `?sessionId=` (required) and `&view=dashboard|display|student` (default by role): a real-time connection. */
   negotiate: {
     name: 'negotiate',
@@ -327,6 +347,7 @@ export const routes = {
     role: 'any',
     response: NegotiateResponseSchema,
   },
+  /** CSV by default (`text/csv`); `?format=json` answers the response schema. */
   exportGet: {
     name: 'exportGet',
     method: 'GET',
@@ -356,6 +377,7 @@ export const pathParams = {
   id: { kind: 'id', schema: IdSchema },
   chainId: { kind: 'id', schema: IdSchema },
   studentId: { kind: 'id', schema: IdSchema },
+  spotCheckId: { kind: 'id', schema: IdSchema },
   email: { kind: 'value', schema: EmailSchema },
   kind: { kind: 'value', schema: ProjectorKindSchema },
 } as const satisfies Record<string, { kind: 'id' | 'value'; schema: z.ZodType<unknown, string> }>;

@@ -314,6 +314,20 @@ export const OverrideSchema = z.object({
   at: z.string(),
 });
 
+export const SpotCheckAnswerSchema = z.enum(['here', 'not_here']);
+export type SpotCheckAnswer = z.infer<typeof SpotCheckAnswerSchema>;
+
+/** A student's latest spot check as their attendance row carries it; `answer` is null until the teacher answers. */
+export const SpotCheckMarkSchema = z.object({
+  spotCheckId: z.string(),
+  pickedAt: z.string(),
+  answer: SpotCheckAnswerSchema.nullable(),
+  /** When and by whom (email) it was answered; null until then. */
+  at: z.string().nullable(),
+  by: z.string().nullable(),
+});
+export type SpotCheckMark = z.infer<typeof SpotCheckMarkSchema>;
+
 export const AttendanceRowSchema = z.object({
   studentId: z.string(),
   email: z.string(),
@@ -337,6 +351,8 @@ export const AttendanceRowSchema = z.object({
    * arrives after a fresher snapshot is not applied over it. Always sent by current servers.
    */
   version: z.number().int().nonnegative().optional(),
+  /** The student's latest spot check: picked, and the teacher's answer once given. Always sent by current servers. */
+  spotCheck: SpotCheckMarkSchema.nullable().optional(),
 });
 export type AttendanceRow = z.infer<typeof AttendanceRowSchema>;
 
@@ -362,6 +378,43 @@ export const OverrideRequestSchema = z.object({
   reason: z.string().trim().min(1).max(500),
 });
 
+// --- Spot checks (docs/api.md, "Spot checks") ---
+
+export const MAX_SPOT_CHECK = 20;
+export const DEFAULT_SPOT_CHECK = 5;
+
+export const SpotCheckRequestSchema = z.object({
+  count: z.number().int().min(1).max(MAX_SPOT_CHECK).default(DEFAULT_SPOT_CHECK),
+});
+
+/** One student to look for in the room, and why they were picked (one sentence). */
+export const SpotCheckStudentSchema = z.object({
+  studentId: z.string(),
+  name: z.string().nullable(),
+  email: z.string(),
+  flags: z.array(z.string()),
+  reason: z.string(),
+});
+export type SpotCheckStudent = z.infer<typeof SpotCheckStudentSchema>;
+
+/** The students picked, in the order to ask for them; fewer than asked (or none) when fewer are checked in. */
+export const SpotCheckResponseSchema = z.object({
+  spotCheckId: z.string(),
+  students: z.array(SpotCheckStudentSchema),
+});
+export type SpotCheckResponse = z.infer<typeof SpotCheckResponseSchema>;
+
+/** The reason an override records when a reason is not given with `not_here`. */
+export const SPOT_CHECK_DEFAULT_REASON = 'Not in the room at a spot check';
+
+export const SpotCheckAnswerRequestSchema = z.object({
+  studentId: z.string().min(1).max(64),
+  answer: SpotCheckAnswerSchema,
+  /** With `not_here`: the override's reason (default {@link SPOT_CHECK_DEFAULT_REASON}). */
+  reason: z.string().trim().min(1).max(500).optional(),
+});
+export type SpotCheckAnswerRequest = z.infer<typeof SpotCheckAnswerRequestSchema>;
+
 /** Export columns, in order (stable: re-importable). */
 export const EXPORT_COLUMNS = [
   'student_id',
@@ -378,6 +431,7 @@ export const EXPORT_COLUMNS = [
   'override',
   'override_reason',
   'flags',
+  'spot_check',
 ] as const;
 
 export const ExportColumnSchema = z.enum(EXPORT_COLUMNS);

@@ -64,6 +64,8 @@ export interface AttendanceRecord {
     readonly by: string;
     readonly at: string;
   } | null;
+  /** The student's latest spot check (domain/spot-check.ts): picked, and the teacher's answer once given. */
+  readonly spotCheck?: SpotCheckRecord | null;
   /** Last holder of an exit chain that closed without a scanner: may check out with the exit code. */
   readonly awaitingExit?: boolean;
   /**
@@ -74,6 +76,16 @@ export interface AttendanceRecord {
   /** The final status frozen when the session ended (overrides after that still win). */
   readonly frozenFinal?: FinalStatus | null;
   readonly [key: string]: unknown;
+}
+
+/** A student picked in a spot check; `answer`, `at` and `by` (email) stay null until the teacher answers. */
+export interface SpotCheckRecord {
+  readonly spotCheckId: string;
+  readonly pickedAt: string;
+  readonly pickedBy: string;
+  readonly answer: 'here' | 'not_here' | null;
+  readonly at: string | null;
+  readonly by: string | null;
 }
 
 export interface ChainRecord {

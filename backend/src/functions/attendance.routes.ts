@@ -1,4 +1,4 @@
-/** Projector codes, the early-leave window, the attendance list, overrides and export. */
+/** Projector codes, the early-leave window, the attendance list, overrides, spot checks and export. */
 import { EXPORT_COLUMNS, routes } from '@qrca/contract';
 import { stringify } from 'csv-stringify/sync';
 import { ValidationError } from '../middleware/errors';
@@ -65,6 +65,15 @@ export const attendanceRoutes = [
 
   defineRoute(routes.attendanceOverride, async ({ caller, params, body, services }) => ({
     jsonBody: await services.attendance.override(caller, params.id, params.studentId, body),
+  })),
+
+  defineRoute(routes.spotChecksStart, async ({ caller, params, body, services }) => ({
+    status: 201,
+    jsonBody: await services.attendance.startSpotCheck(caller, params.id, body.count),
+  })),
+
+  defineRoute(routes.spotChecksAnswer, async ({ caller, params, body, services }) => ({
+    jsonBody: await services.attendance.answerSpotCheck(caller, params.id, params.spotCheckId, body),
   })),
 
   defineRoute(routes.exportGet, async ({ caller, params, request, services }) => {

@@ -195,6 +195,20 @@ const matrix = {
     params: (_who, ctx) => ({ id: ctx.session.id, studentId: ctx.person('student').id }),
     body: () => ({ final: 'present', reason: 'Matrix check' }),
   },
+  spotChecksStart: { expect: sessionTeacher(201), params: sid, body: () => ({ count: 2 }) },
+  // The teacher picks the student (verified by closing their chain); then each caller answers.
+  spotChecksAnswer: {
+    expect: sessionTeacher(200),
+    setup: async (_who, ctx) => {
+      const teacher = ctx.person('teacher');
+      const { session, chainId } = await ctx.sessionWithChain();
+      expect((await api(host, teacher, 'POST', `sessions/${session.id}/chains/${chainId}/close`)).status).toBe(200);
+      const started = await api(host, teacher, 'POST', `sessions/${session.id}/spot-checks`, { count: 1 });
+      const { spotCheckId } = started.json as { spotCheckId: string };
+      return { id: session.id, spotCheckId };
+    },
+    body: (_who, ctx) => ({ studentId: ctx.person('student').id, answer: 'here' }),
+  },
   exportGet: { expect: sessionTeacher(200), params: sid },
   // Teachers get the dashboard's connection, the joined student their own; nobody else learns of the session.
   negotiate: {

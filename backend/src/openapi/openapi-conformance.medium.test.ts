@@ -243,6 +243,16 @@ describe('answers against the OpenAPI document', () => {
     await call(teacher, 'PUT', `sessions/${session.id}/attendance/${student.id}/override`, 400, {
       body: { final: 'asleep', reason: 'no' },
     });
+    const spotChecks = `sessions/${session.id}/spot-checks`;
+    await call(teacher, 'POST', spotChecks, 400, { body: { count: 0 } });
+    const spot = await call(teacher, 'POST', spotChecks, 201, { body: { count: 20 } });
+    const { spotCheckId, students: picked } = spot.json as { spotCheckId: string; students: { studentId: string }[] };
+    const first = picked[0];
+    if (!first) throw new Error('nobody picked for the spot check');
+    const answers = `${spotChecks}/${spotCheckId}/answers`;
+    await call(teacher, 'POST', answers, 200, { body: { studentId: first.studentId, answer: 'here' } });
+    await call(teacher, 'POST', answers, 404, { body: { studentId: 'nobody-here', answer: 'here' } });
+    await call(teacher, 'POST', answers, 400, { body: { studentId: first.studentId, answer: 'maybe' } });
     const csv = await call(teacher, 'GET', `sessions/${session.id}/export`, 200);
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     expect(csv.headers.get('content-disposition')).toMatch(/^attachment/);

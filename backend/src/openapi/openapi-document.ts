@@ -29,6 +29,8 @@ import {
   routes,
   SESSION_COOKIE,
   SessionSchema,
+  SpotCheckMarkSchema,
+  SpotCheckResponseSchema,
   StudentSessionSchema,
   TeacherEntrySchema,
   UserSchema,
@@ -61,7 +63,7 @@ const TAGS: readonly oas31.TagObject[] = [
   { name: 'Admin', description: 'The teacher allow-list.' },
   { name: 'Sessions', description: 'Sessions, rosters, co-teachers, joining and presence.' },
   { name: 'Chains and scans', description: 'Baton chains, the student’s own status and hold, scans, projector codes.' },
-  { name: 'Attendance', description: 'The attendance list, overrides, export and the audit log.' },
+  { name: 'Attendance', description: 'The attendance list, overrides, spot checks, export and the audit log.' },
   { name: 'Real time', description: 'A SignalR connection to a session’s events.' },
 ];
 
@@ -297,6 +299,26 @@ const ROUTE_DOCS: Record<RouteName, RouteDoc> = {
     description: 'Also after the session ended; audited.',
     errors: ['CONFLICT'],
   },
+  spotChecksStart: {
+    tag: 'Attendance',
+    summary: 'Start a spot check: students to look for in the room',
+    description:
+      'Picks up to `count` (default 5) students verified on entry and counted present or late, at random but ' +
+      'weighted towards flagged ones (1 + 4 per distinct flag), each with a sentence saying why. Each pick is ' +
+      'marked on the row (`spotCheck`) and audited. Fewer, or none, when fewer can be picked. Also after the ' +
+      'session ended.',
+    status: 201,
+    errors: ['CONFLICT'],
+  },
+  spotChecksAnswer: {
+    tag: 'Attendance',
+    summary: 'Answer a spot check for one student: here or not here',
+    description:
+      'Only for a student picked in that spot check (else 404). `not_here` also overrides the student to ' +
+      '`absent` with `reason` (default "Not in the room at a spot check"), as the override route does. Audited; ' +
+      'answering again replaces the answer. Also after the session ended.',
+    errors: ['CONFLICT'],
+  },
   exportGet: {
     tag: 'Attendance',
     summary: 'Export the attendance record',
@@ -526,6 +548,8 @@ const COMPONENTS = {
   AttendanceRow: AttendanceRowSchema,
   AttendanceCounts: AttendanceCountsSchema,
   Override: OverrideSchema,
+  SpotCheckMark: SpotCheckMarkSchema,
+  SpotCheckResponse: SpotCheckResponseSchema,
   AuditEvent: AuditEventSchema,
   ExportJson: ExportJsonSchema,
 };

@@ -36,6 +36,15 @@ export function presentAttendanceRow(row: AttendanceRecord, session: SessionReco
     override: row.override ?? null,
     minutesLate: minutesLate(row, session),
     version: row.rev ?? 0,
+    spotCheck: row.spotCheck
+      ? {
+          spotCheckId: row.spotCheck.spotCheckId,
+          pickedAt: row.spotCheck.pickedAt,
+          answer: row.spotCheck.answer,
+          at: row.spotCheck.at,
+          by: row.spotCheck.by,
+        }
+      : null,
   };
 }
 

@@ -320,7 +320,14 @@ describe('a whole class of 40', () => {
               : 'left_early';
     }
     const table = students
-      .map((s) => ({ student_id: s.id, email: s.email, name: names.get(s.email) ?? '', ...at(s), flags: '' }))
+      .map((s) => ({
+        student_id: s.id,
+        email: s.email,
+        name: names.get(s.email) ?? '',
+        ...at(s),
+        flags: '',
+        spot_check: '',
+      }))
       .sort((x, y) => x.email.localeCompare(y.email));
 
     const csv = await host.fetch(`/api/sessions/${session.id}/export?format=csv`, { headers: bearer(teacher.token) });

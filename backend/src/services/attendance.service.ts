@@ -3,21 +3,26 @@
  * student's own view, projector-code scans decided (to be committed by the scan flow), overrides, export,
  * the audit log and its retention.
  */
-import type {
-  AttendanceResponse,
-  AttendanceRow,
-  AuditEvent,
-  FinalStatus,
-  ProjectorKind,
-  ScanResponse,
+import {
+  SPOT_CHECK_DEFAULT_REASON,
+  type AttendanceResponse,
+  type AttendanceRow,
+  type AuditEvent,
+  type FinalStatus,
+  type ProjectorKind,
+  type ScanResponse,
+  type SpotCheckAnswerRequest,
+  type SpotCheckResponse,
 } from '@qrca/contract';
+import { randomBytes } from 'node:crypto';
 import { closeChain } from '../domain/chain-moves';
 import { projectorScanEffect } from '../domain/projector-scan';
+import { isSpotCheckable, pickSpotCheck, spotCheckReason } from '../domain/spot-check';
 import { flagsText } from '../domain/suspicion-flags';
 import { rosterOnly, type AttendanceRecord, type ChainRecord, type SessionRecord } from '../domain/records';
 import { NotFoundError } from '../middleware/errors';
 import type { Clock } from '../ports/clock';
-import { presentAttendanceRow, presentMyStatus } from '../presenters/attendance.presenter';
+import { finalOf, presentAttendanceRow, presentMyStatus } from '../presenters/attendance.presenter';
 import { create, replace, type RowWrite } from '../repositories/session-changes';
 import type { SessionScheduleRepository } from '../repositories/session-schedule.repository';
 import type { SessionRepository } from '../repositories/session.repository';
@@ -43,6 +48,8 @@ export interface AttendanceDependencies {
   readonly audit: AuditLog;
   readonly cache: Cache;
   readonly clock: Clock;
+  /** Values in [0, 1), like Math.random (spot-check picks). */
+  readonly random: () => number;
 }
 
 /** A decided projector scan: its answer and the rows it writes (none when the student already had it). */
@@ -67,9 +74,26 @@ export type ExportRow = Record<
   | 'final'
   | 'override'
   | 'override_reason'
-  | 'flags',
+  | 'flags'
+  | 'spot_check',
   string
 >;
+
+/** A teacher's decision on a row (the one rule of overrides, whether from the dialog or a spot check). */
+function withOverride(
+  row: AttendanceRecord,
+  decision: { final: FinalStatus; reason: string },
+  by: string,
+  nowMs: number,
+): AttendanceRecord {
+  return { ...row, override: { ...decision, by, at: iso(nowMs) } };
+}
+
+/** The export's `spot_check` cell: empty when never picked, `unanswered`, `here` or `not_here`. */
+function spotCheckCell(row: AttendanceRow): string {
+  if (!row.spotCheck) return '';
+  return row.spotCheck.answer ?? 'unanswered';
+}
 
 export class AttendanceService {
   constructor(private readonly deps: AttendanceDependencies) {}
@@ -140,7 +164,7 @@ export class AttendanceService {
       const stored = await repository.getAttendance(sessionId, studentId);
       const base = stored?.value ?? (await this.rosterOnlyRow(sessionId, studentId));
       if (!base) throw new NotFoundError('That student is not in this session.');
-      const next: AttendanceRecord = { ...base, override: { ...decision, by: caller.email, at: iso(now) } };
+      const next = withOverride(base, decision, caller.email, now);
       await writer.commit({
         sessionId,
         attendance: [stored ? replace(stored, next) : create(next)],
@@ -171,8 +195,87 @@ export class AttendanceService {
         override: row.override?.final ?? '',
         override_reason: row.override?.reason ?? '',
         flags: flagsText(row.flags, row.flagEvidence),
+        spot_check: spotCheckCell(row),
       })),
     };
+  }
+
+  /**
+   * Starts a spot check: picks up to `count` students verified on entry (domain/spot-check.ts: weighted towards
+   * flagged ones), marks them picked on their rows and audits each pick (`spot_check_started`). Also after the
+   * session ended. Fewer (or none) when fewer can be picked.
+   * @throws NotFoundError; AppError CONFLICT when the rows kept changing
+   */
+  async startSpotCheck(caller: Caller, sessionId: string, count: number): Promise<SpotCheckResponse> {
+    const { access, repository, writer, audit, clock, random } = this.deps;
+    const { session } = await access.access(caller, sessionId, 'session:write');
+    const spotCheckId = randomBytes(9).toString('base64url');
+    return retryOnConflict(async () => {
+      const now = clock.now();
+      const rows = await repository.listAttendance(sessionId);
+      const candidates = rows
+        .filter((row) => isSpotCheckable(row.value, finalOf(row.value, session)))
+        .map((row) => ({ studentId: row.value.studentId, flags: row.value.flags, row }));
+      const picked = pickSpotCheck(candidates, count, random);
+      if (picked.length > 0) {
+        const mark = { spotCheckId, pickedAt: iso(now), pickedBy: caller.email, answer: null, at: null, by: null };
+        await writer.commit({
+          sessionId,
+          attendance: picked.map(({ row }) => replace(row, { ...row.value, spotCheck: mark })),
+          events: picked.map(({ studentId }) =>
+            audit.teacherAction(caller.id, now, 'spot_check_started', { targetId: studentId }),
+          ),
+        });
+      }
+      return {
+        spotCheckId,
+        students: picked.map(({ row: { value } }) => ({
+          studentId: value.studentId,
+          name: value.name ?? null,
+          email: value.email,
+          flags: [...value.flags],
+          reason: spotCheckReason(value.flags),
+        })),
+      };
+    }, 5);
+  }
+
+  /**
+   * Records the teacher's answer for a student picked in spot check `spotCheckId` (audited
+   * `spot_check_answered_here` or `…_not_here`, also after the session ended); `not_here` also overrides the student to absent with `reason`, as the override
+   * route does. Answering again replaces the answer.
+   * @throws NotFoundError (no such session, or the student was not picked in that spot check)
+   */
+  async answerSpotCheck(
+    caller: Caller,
+    sessionId: string,
+    spotCheckId: string,
+    input: SpotCheckAnswerRequest,
+  ): Promise<AttendanceRow> {
+    const { access, repository, writer, audit, clock } = this.deps;
+    const { session } = await access.access(caller, sessionId, 'session:write');
+    return retryOnConflict(async () => {
+      const now = clock.now();
+      const stored = await repository.getAttendance(sessionId, input.studentId);
+      const mark = stored?.value.spotCheck;
+      if (!stored || mark?.spotCheckId !== spotCheckId) {
+        throw new NotFoundError('That student was not picked in this spot check.');
+      }
+      const answered: AttendanceRecord = {
+        ...stored.value,
+        spotCheck: { ...mark, answer: input.answer, at: iso(now), by: caller.email },
+      };
+      const target = { targetId: input.studentId };
+      const events = [audit.teacherAction(caller.id, now, `spot_check_answered_${input.answer}`, target)];
+      let next = answered;
+      if (input.answer === 'not_here') {
+        const decision = { final: 'absent' as const, reason: input.reason ?? SPOT_CHECK_DEFAULT_REASON };
+        next = withOverride(answered, decision, caller.email, now);
+        events.push(audit.teacherAction(caller.id, now, `override_${decision.final}`, target));
+      }
+      await writer.commit({ sessionId, attendance: [replace(stored, next)], events });
+      return presentAttendanceRow(next, session);
+    });
   }
 
   /** One page of the audit log, oldest first. @throws NotFoundError; ValidationError for a bad cursor. */

@@ -62,14 +62,21 @@ const EMAILS: Record<Exclude<Who, 'anonymous'>, string> = {
 let host: TestHost;
 let client: WireClient;
 let world: FuzzWorld;
-const created = { sessions: [] as string[], chains: [] as string[] };
+const created = { sessions: [] as string[], chains: [] as string[], spotChecks: [] as string[] };
 /** Keeps the ids that 201 answers name (a bounded number), for later requests to use. */
 function remember(c: FuzzCase, outcome: WireOutcome): void {
   if (outcome.kind !== 'response' || outcome.status !== 201) return;
   try {
-    const json = JSON.parse(outcome.body.toString('utf8')) as { id?: unknown; chains?: { chainId?: unknown }[] };
+    const json = JSON.parse(outcome.body.toString('utf8')) as {
+      id?: unknown;
+      chains?: { chainId?: unknown }[];
+      spotCheckId?: unknown;
+    };
     if (c.route === 'sessionsCreate' && typeof json.id === 'string' && created.sessions.length < 200) {
       created.sessions.push(json.id);
+    }
+    if (c.route === 'spotChecksStart' && typeof json.spotCheckId === 'string' && created.spotChecks.length < 200) {
+      created.spotChecks.push(json.spotCheckId);
     }
     for (const chain of json.chains ?? []) {
       if (typeof chain.chainId === 'string' && created.chains.length < 200) created.chains.push(chain.chainId);
@@ -166,6 +173,14 @@ beforeAll(async () => {
     if (started.status !== 201 || !chainId) throw new Error(`chain: ${started.status} ${JSON.stringify(started.json)}`);
     return chainId;
   };
+  const spotCheckOf = async (teacher: Person, sessionId: string) => {
+    const started = await api(host, teacher, 'POST', `sessions/${sessionId}/spot-checks`, {});
+    const spotCheckId = (started.json as { spotCheckId?: string }).spotCheckId;
+    if (started.status !== 201 || !spotCheckId) {
+      throw new Error(`spot check: ${started.status} ${JSON.stringify(started.json)}`);
+    }
+    return spotCheckId;
+  };
   const disposable = [
     (await createSession(host, people.owner, buildSession(now + 3_600_000), false)).id,
     (await createSession(host, people.owner, buildSession(now - 60_000))).id,
@@ -174,8 +189,18 @@ beforeAll(async () => {
   const base = { host: `127.0.0.1:${port}`, origin: `http://127.0.0.1:${port}`, people, spareTokens };
   world = {
     ...base,
-    main: { id: main.id, joinCode: main.joinCode, chainId: await chainOf(people.owner, main.id) },
-    other: { id: other.id, joinCode: other.joinCode, chainId: await chainOf(people.otherTeacher, other.id) },
+    main: {
+      id: main.id,
+      joinCode: main.joinCode,
+      chainId: await chainOf(people.owner, main.id),
+      spotCheckId: await spotCheckOf(people.owner, main.id),
+    },
+    other: {
+      id: other.id,
+      joinCode: other.joinCode,
+      chainId: await chainOf(people.otherTeacher, other.id),
+      spotCheckId: await spotCheckOf(people.otherTeacher, other.id),
+    },
     disposable,
     forgedTokens: await forgedTokens(host.services.config.jwtSecret, people),
     created,

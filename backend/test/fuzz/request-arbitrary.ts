@@ -15,6 +15,14 @@ export const CALLERS = ['anonymous', 'student', 'otherStudent', 'otherTeacher', 
 export type Who = (typeof CALLERS)[number];
 export type Person = { readonly id: string; readonly email: string; readonly token: string };
 
+/** The real ids of a session of the fuzz world. */
+export interface SessionIds {
+  readonly id: string;
+  readonly joinCode: string;
+  readonly chainId: string;
+  readonly spotCheckId: string;
+}
+
 /** The real things valid requests name. */
 export interface FuzzWorld {
   /** `127.0.0.1:<port>`, the Host header of valid requests. */
@@ -24,17 +32,27 @@ export interface FuzzWorld {
   readonly people: Readonly<Record<Exclude<Who, 'anonymous'>, Person>>;
   /** Second tokens of the same people, used only for logout (so logging out does not end the run's tokens). */
   readonly spareTokens: Readonly<Record<Exclude<Who, 'anonymous'>, string>>;
-  /** The owner's started session, the student joined, an entry chain running. Never ended or deleted here. */
-  readonly main: { readonly id: string; readonly joinCode: string; readonly chainId: string };
-  /** The other teacher's started session, the other student joined, with a chain: "real ids of other sessions". */
-  readonly other: { readonly id: string; readonly joinCode: string; readonly chainId: string };
+  /**
+   * The owner's started session, the student joined, an entry chain running, a spot check started. Never ended or
+   * deleted here.
+   */
+  readonly main: SessionIds;
+  /**
+   * The other teacher's started session, the other student joined, with a chain and a spot check: "real ids of
+   * other sessions".
+   */
+  readonly other: SessionIds;
   /** The owner's sessions that requests may end or delete. */
   readonly disposable: readonly string[];
   /**
-   * Sessions and chains that requests of this run created (the suite appends them as 201s come back), so later
-   * requests read, export and change what earlier ones wrote.
+   * Sessions, chains and spot checks that requests of this run created (the suite appends them as 201s come
+   * back), so later requests read, export and change what earlier ones wrote.
    */
-  readonly created: { readonly sessions: readonly string[]; readonly chains: readonly string[] };
+  readonly created: {
+    readonly sessions: readonly string[];
+    readonly chains: readonly string[];
+    readonly spotChecks: readonly string[];
+  };
   /** Tokens with a valid signature (test secret) but odd claims, and other forgeries. */
   readonly forgedTokens: readonly string[];
 }
@@ -365,6 +383,7 @@ function validParams(world: FuzzWorld, route: RouteName): Record<string, fc.Arbi
   return {
     id: fromPools(fixed, () => world.created.sessions),
     chainId: fromPools([world.main.chainId, world.other.chainId], () => world.created.chains),
+    spotCheckId: fromPools([world.main.spotCheckId, world.other.spotCheckId], () => world.created.spotChecks),
     studentId: fc.constantFrom(...people),
     email: fc.constantFrom(...emails),
     kind: fc.constantFrom('entry', 'late', 'early-leave', 'exit'),

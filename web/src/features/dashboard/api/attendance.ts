@@ -21,7 +21,8 @@ function sameRow(a: AttendanceRow, b: AttendanceRow): boolean {
     a.email === b.email &&
     a.flags.join('\n') === b.flags.join('\n') &&
     JSON.stringify(a.flagEvidence ?? []) === JSON.stringify(b.flagEvidence ?? []) &&
-    JSON.stringify(a.override) === JSON.stringify(b.override)
+    JSON.stringify(a.override) === JSON.stringify(b.override) &&
+    JSON.stringify(a.spotCheck ?? null) === JSON.stringify(b.spotCheck ?? null)
   );
 }
 

@@ -1,7 +1,7 @@
 /**
  * The live dashboard of one session (`/sessions/:sessionId`), for its teachers: the header (times, join code,
  * projector and edit links), live counts, phase controls, the chain panel, the roster table with overrides,
- * the activity list and the export. Real-time deltas write into the query cache in batches; while real time is
+ * spot checks, the activity list and the export. Real-time deltas write into the query cache in batches; while real time is
  * down the lists are polled.
  */
 import type { Session } from '@qrca/contract';
@@ -25,6 +25,7 @@ import { OverrideDialog } from './override-dialog';
 import { PhaseControls } from './phase-controls';
 import { RosterTable } from './roster-table';
 import { SessionHeader } from './session-header';
+import { SpotCheckCard } from './spot-check-card';
 import '../dashboard.css';
 
 function ExportLinks({ sessionId }: { sessionId: string }) {
@@ -32,7 +33,9 @@ function ExportLinks({ sessionId }: { sessionId: string }) {
   return (
     <section className="dash-card dash-export" aria-labelledby="export-title">
       <h2 id="export-title">Export</h2>
-      <p className="dash-hint">One row per student with times, methods, final status, overrides and flags.</p>
+      <p className="dash-hint">
+        One row per student with times, methods, final status, overrides, flags and spot checks.
+      </p>
       <p className="dash-actions">
         <a className="button secondary" href={`${base}?format=csv`} download>
           Download CSV
@@ -59,6 +62,7 @@ export function DashboardPage() {
   const state = attendance.data;
   const rows = useMemo(() => (state ? rowsOf(state) : []), [state]);
   const getRows = useCallback(() => rows, [rows]);
+  const rowOf = useCallback((id: string) => state?.byId.get(id), [state]);
   const people = useMemo<People>(
     () => ({
       nameOf: (id) => {
@@ -111,6 +115,7 @@ export function DashboardPage() {
           <RosterTable rows={rows} entryClosesAt={data.entryClosesAt} ended={ended} onOverride={setOverriding} />
         </>
       )}
+      <SpotCheckCard sessionId={sessionId} rowOf={rowOf} />
       <ExportLinks sessionId={sessionId} />
       <ActivityPanel sessionId={sessionId} people={people} />
       {overrideRow && (

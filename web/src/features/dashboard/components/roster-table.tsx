@@ -10,7 +10,15 @@
 import type { AttendanceRow } from '@qrca/contract';
 import { defaultRangeExtractor, useVirtualizer, type Range } from '@tanstack/react-virtual';
 import { memo, useCallback, useId, useLayoutEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
-import { ENTRY_METHOD_LABEL, FLAG_ORDER, flagText, formatTime, STATUS_LABEL, type DisplayStatus } from '../lib/labels';
+import {
+  ENTRY_METHOD_LABEL,
+  FLAG_ORDER,
+  flagText,
+  formatTime,
+  spotCheckLabel,
+  STATUS_LABEL,
+  type DisplayStatus,
+} from '../lib/labels';
 import {
   displayStatus,
   minutesLate,
@@ -139,6 +147,7 @@ const RosterRow = memo(function RosterRow({
         )}
       </div>
       <div role="cell" className="dash-cell-override">
+        {row.spotCheck && <span className="dash-spot-mark">{spotCheckLabel(row.spotCheck.answer)}</span>}
         {row.override && (
           <span className="dash-override">
             {STATUS_LABEL[row.override.final]}: “{row.override.reason}”

@@ -36,6 +36,11 @@ describe('events in words', () => {
     expect(teacher('entry_closed', { actorId: 't2' })).toBe('A teacher closed on-time entry');
     expect(teacher('chain_handed', { targetId: 'a' })).toBe('You handed a chain to Ana');
     expect(teacher('override_left_early', { targetId: 's' })).toBe('You set Sam to left early (override)');
+    expect(teacher('spot_check_started', { targetId: 'a' })).toBe('You picked Ana for a spot check');
+    expect(teacher('spot_check_answered_here', { targetId: 'a' })).toBe('You saw Ana in the room (spot check)');
+    expect(teacher('spot_check_answered_not_here', { targetId: 's', actorId: 't2' })).toBe(
+      'A teacher did not find Sam in the room (spot check)',
+    );
     expect(teacher('chain_reseeded', { actorId: 'system', targetId: 'a' })).toBe(
       'A stalled chain passed to Ana automatically',
     );

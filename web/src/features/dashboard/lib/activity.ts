@@ -116,6 +116,9 @@ function describeTeacher(event: AuditEvent, people: People): string {
     return `A stalled chain held by ${target} closed: nobody left to take it`;
   if (action === 'chain_closed_session_ended') return `A chain held by ${target} closed at the end of the session`;
   if (action.startsWith('chain_closed_')) return `A chain held by ${target} closed (${action.slice(13)})`;
+  if (action === 'spot_check_started') return `${who} picked ${target} for a spot check`;
+  if (action === 'spot_check_answered_here') return `${who} saw ${target} in the room (spot check)`;
+  if (action === 'spot_check_answered_not_here') return `${who} did not find ${target} in the room (spot check)`;
   if (action.startsWith('override_')) {
     const status = action.slice(9);
     const label = status in STATUS_LABEL ? STATUS_LABEL[status as DisplayStatus].toLowerCase() : status;

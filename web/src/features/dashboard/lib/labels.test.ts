@@ -1,6 +1,6 @@
 import { FLAG_KINDS } from '@qrca/contract';
 import { describe, expect, it } from 'vitest';
-import { FLAG_ORDER, flagEvidence, flagText, formatAgo } from './labels';
+import { FLAG_ORDER, flagEvidence, flagText, formatAgo, spotCheckLabel } from './labels';
 
 describe('labels', () => {
   it('says how long ago in short words', () => {
@@ -55,5 +55,13 @@ describe('labels', () => {
     ]);
     expect(flagEvidence(row, 'shared_device')).toEqual([]);
     expect(flagEvidence({}, 'late_code')).toEqual([]);
+  });
+});
+
+describe('spotCheckLabel', () => {
+  it('says whether the student was found, or is still to be asked for', () => {
+    expect(spotCheckLabel('here')).toBe('Spot check: here');
+    expect(spotCheckLabel('not_here')).toBe('Spot check: not here');
+    expect(spotCheckLabel(null)).toBe('Picked for a spot check');
   });
 });

@@ -1,5 +1,5 @@
 /** How the dashboard says things: statuses, entry methods, flags, times and ages in plain words. */
-import { FLAG_KINDS, type AttendanceRow, type FinalStatus, type FlagKind } from '@qrca/contract';
+import { FLAG_KINDS, type AttendanceRow, type FinalStatus, type FlagKind, type SpotCheckAnswer } from '@qrca/contract';
 
 /** A row's status on the dashboard: its final status, or `waiting` while a joined student is unverified. */
 export type DisplayStatus = FinalStatus | 'waiting';
@@ -28,6 +28,13 @@ export const ENTRY_METHOD_LABEL: Record<NonNullable<AttendanceRow['entryMethod']
   projector: 'projector',
   teacher_close: 'teacher close',
 };
+
+/** A row's spot-check mark in words: picked and waiting for an answer, or the teacher's answer. Throws nothing. */
+export function spotCheckLabel(answer: SpotCheckAnswer | null): string {
+  if (answer === 'here') return 'Spot check: here';
+  if (answer === 'not_here') return 'Spot check: not here';
+  return 'Picked for a spot check';
+}
 
 /** A suspicion flag's badge (one short line) and what it means, in a teacher's words. */
 export interface FlagText {
