@@ -7,6 +7,7 @@ import { cpus, release, totalmem, type } from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiClient } from './api/api-client';
+import { planAttack } from './class/attack';
 import { planClass, runTagAt } from './class/plan';
 import { prepareClass, runClass, type PreparedClass } from './class/run-class';
 import type { SimOptions } from './cli/options';
@@ -44,9 +45,12 @@ export async function runSimulation(options: SimOptions, context: RunContext): P
       studentDomain: options.studentDomain,
       runTag,
       log,
+      env: { FLAG_NETWORK_IPV4_PREFIX: String(options.networkPrefix) },
     });
   }
   const api = new ApiClient(deployment.urls);
+  // The cheaters' calls (and their friends' relays) are booked apart: their refusals are the attack's outcome.
+  const attackApi = options.attack ? new ApiClient(deployment.urls) : undefined;
   let report: SimReport;
   try {
     const began = Date.now();
@@ -75,6 +79,22 @@ export async function runSimulation(options: SimOptions, context: RunContext): P
           seed: options.seed,
           log,
           pauseMs: options.demo ? DEMO_PAUSE_MS : 0,
+          campusSubnets: options.campusSubnets,
+          ...(options.attack && attackApi
+            ? {
+                attack: {
+                  plan: planAttack({
+                    kind: options.attack,
+                    share: options.cheaters,
+                    students: plan.students,
+                    seed: options.seed,
+                    classIndex: c,
+                  }),
+                  api: attackApi,
+                  spotCheckDraws: options.spotChecks,
+                },
+              }
+            : {}),
         }),
       );
     }
@@ -101,6 +121,7 @@ export async function runSimulation(options: SimOptions, context: RunContext): P
       refusals: api.book.refusals,
       scans: api.book.scans,
       instanceUrls: deployment.urls,
+      attackRefusals: attackApi?.book.refusals ?? {},
       processes: deployment.figures(),
       setupMs,
       runMs,
@@ -110,10 +131,12 @@ export async function runSimulation(options: SimOptions, context: RunContext): P
     if (options.demo) await keepRunning(deployment, context, relay);
   } catch (error) {
     api.close();
+    attackApi?.close();
     await deployment.stop().catch(() => undefined);
     throw error;
   }
   api.close();
+  attackApi?.close();
   try {
     await deployment.stop();
   } catch (error) {

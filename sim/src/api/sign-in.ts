@@ -22,11 +22,17 @@ const OUTBOX_WAIT_MS = 5_000;
 const OUTBOX_POLL_MS = 50;
 
 /**
- * Signs `email` in from `ip`, registering a new device key when `withDevice`. @throws Error when a step is refused
- * (the deployment has no dev outbox, the domain is not allowed, a rate limit) or no code shows up in the outbox.
+ * Signs `email` in from `ip`, registering a new device key when `withDevice` is true, or the given key (a phone
+ * already used by another account: the shared-device scenario). @throws Error when a step is refused (the
+ * deployment has no dev outbox, the domain is not allowed, a rate limit) or no code shows up in the outbox.
  */
-export async function signIn(api: ApiClient, email: string, ip: string, withDevice = false): Promise<Person> {
-  const device = withDevice ? await generateDeviceKey() : undefined;
+export async function signIn(
+  api: ApiClient,
+  email: string,
+  ip: string,
+  withDevice: boolean | DeviceKeyPair = false,
+): Promise<Person> {
+  const device = withDevice === true ? await generateDeviceKey() : withDevice || undefined;
   const instance = api.nextInstance();
   const sent = await api.call('authCode', { body: { email }, as: { ip }, instance });
   must(sent, `sign-in code for ${email}`);
@@ -51,12 +57,6 @@ export async function signIn(api: ApiClient, email: string, ip: string, withDevi
   );
   return { id: verified.user.id, email, token: verified.token, ip, ...(device ? { device } : {}) };
 }
-
-/** Student `i`'s own client address (10.x.y.z), as a phone behind campus NAT reaches a deployment. */
-export const studentIp = (i: number): string => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
-
-/** A teacher's address, apart from the students'. */
-export const teacherIp = (i: number): string => `10.255.${(i >> 8) & 255}.${i & 255}`;
 
 /** Runs `work` for every item, at most `limit` at a time, in order of the items. */
 export async function eachLimited<T>(

@@ -33,6 +33,8 @@ export interface PhoneSettings {
   readonly random: Uniform;
   readonly scanMedianMs: number;
   readonly scanSigma: number;
+  /** A phone at home (a cheater): nobody in the hall sees its screen. */
+  readonly remote?: boolean;
 }
 
 type ScanAnswer = Answer<ResponseOf<'scansCreate'>>;
@@ -196,10 +198,18 @@ export class Phone {
     return true;
   }
 
-  /** Scans a holder's screen showing `shown`; books a hand-off or the end of the chain. */
-  private async scanBaton(target: string, shown: Hold): Promise<ScanAnswer | undefined> {
+  /**
+   * Scans a holder's screen showing `shown` — as it is now, or a relayed `payload` (a photo, a video call) —
+   * through `api` (default the phone's); books a hand-off or the end of the chain.
+   */
+  async scanBaton(
+    target: string,
+    shown: Hold,
+    relayed?: { readonly payload: string; readonly api: ApiClient },
+  ): Promise<ScanAnswer | undefined> {
     const { hall, sessionId } = this.settings;
-    const answer = await this.scan(await chainQrAt(sessionId, shown, Date.now()));
+    const payload = relayed?.payload ?? (await chainQrAt(sessionId, shown, Date.now()));
+    const answer = await this.scan(payload, relayed?.api);
     if (!answer.ok) return answer;
     const window = { from: answer.sentAt, to: answer.answeredAt };
     hall.record({
@@ -220,9 +230,29 @@ export class Phone {
     return answer;
   }
 
+  /**
+   * Scans the projector's late code relayed from the room (`payload`, as photographed); books a late entry.
+   * Returns the answer.
+   */
+  async scanRelayedLateCode(payload: string): Promise<ScanAnswer> {
+    const answer = await this.scan(payload);
+    if (answer.ok && answer.data.outcome === 'late_entry') {
+      const window = { from: answer.sentAt, to: answer.answeredAt };
+      this.settings.hall.record({
+        studentId: this.id,
+        kind: 'late',
+        method: 'projector',
+        window,
+        instance: answer.instance,
+      });
+    }
+    return answer;
+  }
+
   /** One scan attempt: resent with the same scan id after a transient failure; waits out a rate limit. */
-  private async scan(payload: string): Promise<ScanAnswer> {
-    const { api, hall, sessionId } = this.settings;
+  private async scan(payload: string, through?: ApiClient): Promise<ScanAnswer> {
+    const { hall, sessionId } = this.settings;
+    const api = through ?? this.settings.api;
     const scanId = randomBytes(12).toString('base64url');
     hall.inFlight++;
     try {
@@ -258,7 +288,7 @@ export class Phone {
   /** The phone's screen: the baton it shows, seen by the people around. */
   private show(hold: Hold | null): void {
     this.hold = hold;
-    this.settings.hall.show(this.id, hold);
+    if (!this.settings.remote) this.settings.hall.show(this.id, hold);
   }
 
   /** After (re)connecting: the student's own view, once (status and hold). */

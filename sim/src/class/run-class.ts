@@ -11,9 +11,23 @@
  */
 import type { AuditEvent, ChainPhase } from '@qrca/contract';
 import { must, type ApiClient } from '../api/api-client';
-import { eachLimited, signIn, studentIp, teacherIp, type Person } from '../api/sign-in';
+import { eachLimited, signIn, type Person } from '../api/sign-in';
 import { pick, seededRandom, shuffled, type Uniform } from '../util/random';
+import {
+  callDelay,
+  photoDelay,
+  REMOTE_KINDS,
+  spotCheckCatchRate,
+  spotCheckWeight,
+  tallyRows,
+  SPOT_CHECK_NAMES,
+  type AttackPlan,
+  type AttackTally,
+  type HonestTally,
+} from './attack';
+import { relay, type RelayResult } from './cheater';
 import { Hall } from './hall';
+import { CAMPUS_CIDR, campusIp, homeIp, teacherCampusIp } from './network';
 import { Phone } from './phone';
 import type { ClassPlan } from './plan';
 import { Teacher } from './teacher';
@@ -49,6 +63,21 @@ export interface ClassSettings {
   readonly log: (line: string) => void;
   /** Extra pause between phases (the demo's, so a person can follow). */
   readonly pauseMs: number;
+  /** /24s of the campus NAT pool the hall's phones come from (network.ts). */
+  readonly campusSubnets: number;
+  /** A cheating scenario: its plan and the client its cheaters (and their friends' relays) call through. */
+  readonly attack?: { readonly plan: AttackPlan; readonly api: ApiClient; readonly spotCheckDraws: number };
+}
+
+/** What the server made of a class's cheaters and its honest students. */
+export interface ClassAttack {
+  readonly tally: AttackTally;
+  readonly honest: HonestTally;
+  /** The chance that a spot check of 5 names names a verified cheater, from the rows' flags and the weighting. */
+  readonly catchRateExpected: number | null;
+  /** Spot checks drawn by the server (POST …/spot-checks), and those naming at least one cheater; null: not drawn. */
+  readonly spotChecks: { readonly drawn: number; readonly caught: number; readonly note?: string } | null;
+  readonly relays: readonly RelayResult[];
 }
 
 export interface ClassResult {
@@ -90,6 +119,7 @@ export interface ClassResult {
   readonly problems: readonly string[];
   readonly setupMs: number;
   readonly runMs: number;
+  readonly attack?: ClassAttack;
 }
 
 export interface Exactness {
@@ -114,6 +144,9 @@ export interface PreparedClass {
   readonly absent: readonly string[];
   readonly setupMs: number;
   readonly random: Uniform;
+  /** The cheaters' phones (also in `phones`), and those of them at home. */
+  readonly cheaters: readonly Phone[];
+  readonly remote: ReadonlySet<string>;
 }
 
 /** Set-up of one class (see the module comment). @throws Error when the API refuses a step. */
@@ -121,13 +154,37 @@ export async function prepareClass(settings: ClassSettings): Promise<PreparedCla
   const began = Date.now();
   const { plan, api, log } = settings;
   const label = `class ${plan.classIndex + 1}`;
-  const teacherPerson = await signIn(api, plan.teacherEmail, teacherIp(plan.classIndex));
+  const subnets = settings.campusSubnets;
+  const teacherPerson = await signIn(api, plan.teacherEmail, teacherCampusIp(plan.classIndex, subnets));
   const comers = plan.students.filter((s) => s.arrival !== 'no_show');
+  const attack = settings.attack;
+  const cheaterOf = new Map((attack?.plan.cheaters ?? []).map((c) => [c.index, c]));
+  const remoteKind = attack !== undefined && REMOTE_KINDS.has(attack.plan.kind);
   const people = new Map<number, Person>();
-  await eachLimited(comers, SETUP_CONCURRENCY, async (student) => {
-    const ip = studentIp(settings.firstStudent + student.index + 1);
-    people.set(student.index, await signIn(api, student.email, ip, true));
-  });
+  const shares = (index: number) => attack?.plan.kind === 'shared-device' && cheaterOf.has(index);
+  // Everyone on their own phone first; then the accounts signed in on a friend's phone (its key and address).
+  await eachLimited(
+    comers.filter((s) => !shares(s.index)),
+    SETUP_CONCURRENCY,
+    async (student) => {
+      const ip =
+        remoteKind && cheaterOf.has(student.index)
+          ? homeIp(settings.firstStudent + student.index)
+          : campusIp(settings.firstStudent + student.index, subnets);
+      people.set(
+        student.index,
+        await signIn(attack && cheaterOf.has(student.index) ? attack.api : api, student.email, ip, true),
+      );
+    },
+  );
+  await eachLimited(
+    comers.filter((s) => shares(s.index)),
+    SETUP_CONCURRENCY,
+    async (student) => {
+      const friend = people.get(cheaterOf.get(student.index)?.friendIndex ?? -1) as Person;
+      people.set(student.index, await signIn(attack?.api ?? api, student.email, friend.ip, friend.device ?? true));
+    },
+  );
   log(`${label}: ${comers.length} students and the teacher signed in (${((Date.now() - began) / 1000).toFixed(1)} s)`);
 
   const teacher = new Teacher(teacherPerson, api);
@@ -135,13 +192,15 @@ export async function prepareClass(settings: ClassSettings): Promise<PreparedCla
     `Simulated class ${plan.classIndex + 1}`,
     plan.students.map((s) => s.email),
     { lateCutoffMinutes: LATE_CUTOFF_MINUTES, exitWindowMinutes: EXIT_WINDOW_MINUTES },
+    attack?.plan.kind === 'off-network' ? { networks: { cidrs: [CAMPUS_CIDR], mode: 'enforce' } } : undefined,
   );
   const hall = new Hall(session.id, (kind) => teacher.code(kind));
   await teacher.connect(hall);
   const phones = comers.map(
     (student) =>
       new Phone(people.get(student.index) as Person, student, {
-        api,
+        api: attack && cheaterOf.has(student.index) ? attack.api : api,
+        remote: remoteKind && cheaterOf.has(student.index),
         hall,
         sessionId: session.id,
         joinCode: session.joinCode,
@@ -150,9 +209,18 @@ export async function prepareClass(settings: ClassSettings): Promise<PreparedCla
         scanSigma: settings.scanSigma,
       }),
   );
+  const cheaters = phones.filter((p) => cheaterOf.has(p.plan.index));
+  const remote = new Set(remoteKind ? cheaters.map((p) => p.id) : []);
   const inRoom = phones.filter((p) => p.plan.arrival === 'on_time');
   await eachLimited(inRoom, SETUP_CONCURRENCY, async (phone) => {
-    await phone.join();
+    if (cheaterOf.has(phone.plan.index)) {
+      // A cheater opens the app with the join code a friend sent; a refusal (e.g. off the network) stops them.
+      const joined = await phone.join().then(
+        () => true,
+        () => false,
+      );
+      if (!joined) return;
+    } else await phone.join();
     await phone.connect();
     phone.startHeartbeats();
   });
@@ -168,13 +236,16 @@ export async function prepareClass(settings: ClassSettings): Promise<PreparedCla
     absent: plan.students.filter((s) => s.arrival === 'no_show').map((s) => s.email),
     setupMs,
     random: seededRandom(settings.seed, `class:${plan.classIndex}`),
+    cheaters,
+    remote,
   };
 }
 
 /** Runs a prepared class to its end and checks it (see the module comment). @throws Error when a step is refused. */
 export async function runClass(prepared: PreparedClass): Promise<ClassResult> {
-  const { settings, teacher, hall, phones, random } = prepared;
+  const { settings, teacher, hall, phones, random, remote } = prepared;
   const { log } = settings;
+  const here = (p: Phone) => !remote.has(p.id);
   const label = `class ${settings.plan.classIndex + 1}`;
   const began = Date.now();
   const pause = () => new Promise((resolve) => setTimeout(resolve, settings.pauseMs));
@@ -182,10 +253,19 @@ export async function runClass(prepared: PreparedClass): Promise<ClassResult> {
   const closes: { holderId: string; phase: ChainPhase }[] = [];
 
   // --- Entry: chains through the students in the room.
-  const onTime = phones.filter((p) => p.plan.arrival === 'on_time');
+  const onTime = phones.filter((p) => p.plan.arrival === 'on_time' && here(p) && p.joined);
   const entryStart = Date.now();
   const initial = await teacher.startChains('entry', settings.chains);
   log(`${label}: ${initial.length} entry chains started for ${onTime.length} students`);
+  // Cheaters at home relay through a friend in the room meanwhile (until the teacher starts closing up).
+  let closing = false;
+  let entryClosed: () => void = () => undefined;
+  const relays = startRelays(
+    prepared,
+    entryStart,
+    new Promise<void>((resolve) => (entryClosed = resolve)),
+    () => !closing,
+  );
   let quickCloses = 0;
   const entry = await chainPhase(
     prepared,
@@ -200,6 +280,7 @@ export async function runClass(prepared: PreparedClass): Promise<ClassResult> {
   );
   if (!entry.complete) closes.push(...(await closeOpenChains(prepared)));
   await teacher.closeEntry();
+  entryClosed();
   await pause();
 
   // --- Late arrivals: join, connect, scan the late code.
@@ -216,7 +297,7 @@ export async function runClass(prepared: PreparedClass): Promise<ClassResult> {
   if (late.length > 0) await pause();
 
   // --- Early leave: the window opens, the leavers scan its code and go.
-  const leavers = phones.filter((p) => p.plan.leavesEarly && hall.isVerified(p.id, 'entry'));
+  const leavers = phones.filter((p) => here(p) && p.plan.leavesEarly && hall.isVerified(p.id, 'entry'));
   if (leavers.length > 0) {
     await teacher.earlyLeave(true);
     await Promise.all(
@@ -230,7 +311,7 @@ export async function runClass(prepared: PreparedClass): Promise<ClassResult> {
 
   // --- Exit: chains through everyone who came and stayed; the last holders check out with the exit code.
   let exitStart: number | null = null;
-  const stayers = phones.filter((p) => p.joined && !p.left && hall.isVerified(p.id, 'entry'));
+  const stayers = phones.filter((p) => here(p) && p.joined && !p.left && hall.isVerified(p.id, 'entry'));
   if (settings.exit) {
     await teacher.openExitWindow(EXIT_WINDOW_MINUTES);
     exitStart = Date.now();
@@ -248,8 +329,11 @@ export async function runClass(prepared: PreparedClass): Promise<ClassResult> {
     );
   }
 
-  // --- The end: the teacher closes what is still open, ends the session and exports.
+  // --- The end: the relays run out, the teacher closes what is still open, ends the session and exports.
+  const relayResults = await relays;
+  closing = true;
   closes.push(...(await closeOpenChains(prepared)));
+  const attack = settings.attack ? await tallyAttack(prepared, settings.attack, relayResults) : undefined;
   for (const phone of phones) phone.stopHeartbeats();
   await teacher.endSession();
   const runMs = Date.now() - began;
@@ -268,7 +352,7 @@ export async function runClass(prepared: PreparedClass): Promise<ClassResult> {
   await Promise.all(phones.map((p) => p.disconnect()));
   await teacher.disconnect();
 
-  const present = phones.filter((p) => p.plan.arrival !== 'no_show');
+  const present = phones.filter((p) => p.plan.arrival !== 'no_show' && here(p));
   const verifiedOnEntry = present.filter((p) => hall.isVerified(p.id, 'entry'));
   const entryMoments = hall.verifications
     .filter((v) => v.kind === 'entry' && onTime.some((p) => p.id === v.studentId))
@@ -311,7 +395,100 @@ export async function runClass(prepared: PreparedClass): Promise<ClassResult> {
     ],
     setupMs: prepared.setupMs,
     runMs,
+    ...(attack ? { attack } : {}),
   };
+}
+
+/** Starts every remote cheater's relays (attack.ts, cheater.ts); resolves with their results. */
+function startRelays(
+  prepared: PreparedClass,
+  entryStart: number,
+  entryClosed: Promise<void>,
+  open: () => boolean,
+): Promise<RelayResult[]> {
+  const { settings, hall, phones, teacher, remote } = prepared;
+  const attack = settings.attack;
+  if (!attack || remote.size === 0) return Promise.resolve([]);
+  const byIndex = new Map(phones.map((p) => [p.plan.index, p]));
+  return Promise.all(
+    attack.plan.cheaters.flatMap((plan) => {
+      const cheater = byIndex.get(plan.index);
+      const friend = byIndex.get(plan.friendIndex);
+      if (!cheater || !friend || !cheater.joined) return [];
+      const random = seededRandom(settings.seed, `relay:${settings.plan.classIndex}:${plan.index}`);
+      const draw = attack.plan.kind === 'screenshot-relay' ? photoDelay : callDelay;
+      // The planned delays first; a relay tried again draws a fresh one.
+      const planned = { next: [plan.delayMs], back: [plan.returnDelayMs] };
+      const delays = {
+        next: () => planned.next.shift() ?? draw(random),
+        back: () => planned.back.shift() ?? draw(random),
+      };
+      const failed = (error: unknown): RelayResult => ({
+        attempts: 0,
+        accepted: 0,
+        refusals: [`error: ${error instanceof Error ? error.message : String(error)}`],
+        passedBack: false,
+      });
+      return [
+        relay(plan, cheater, friend, delays, {
+          hall,
+          sessionId: teacher.sessionId,
+          api: attack.api,
+          random,
+          entryStart,
+          entryClosed,
+          open,
+        }).catch(failed),
+      ];
+    }),
+  );
+}
+
+/**
+ * The attack's outcome from the teacher's attendance rows (after the chains are closed, before the session ends):
+ * the tally, the expected catch rate of a 5-name spot check, and — when the server has spot checks — that many
+ * drawn by it.
+ */
+async function tallyAttack(
+  prepared: PreparedClass,
+  attack: NonNullable<ClassSettings['attack']>,
+  relays: readonly RelayResult[],
+): Promise<ClassAttack> {
+  const { teacher, phones, cheaters } = prepared;
+  const { rows } = must(
+    await attack.api.call('attendanceGet', { params: { id: teacher.sessionId }, as: teacher.person }),
+    'attendance',
+  );
+  const cheaterIds = new Set(cheaters.map((p) => p.id));
+  const honestIds = new Set(
+    phones.filter((p) => !cheaterIds.has(p.id) && p.plan.arrival !== 'no_show' && p.joined).map((p) => p.id),
+  );
+  const { attack: tally, honest } = tallyRows(rows, cheaterIds, honestIds);
+  const pool = rows
+    .filter((r) => r.entry !== null && r.override === null)
+    .map((r) => ({ weight: spotCheckWeight(r.flags), cheater: cheaterIds.has(r.studentId) }));
+  const catchRateExpected = spotCheckCatchRate(pool, SPOT_CHECK_NAMES);
+  let spotChecks: ClassAttack['spotChecks'] = null;
+  if (attack.spotCheckDraws > 0 && tally.cheaters > 0) {
+    let drawn = 0;
+    let caught = 0;
+    let note: string | undefined;
+    for (let i = 0; i < attack.spotCheckDraws; i++) {
+      const answer = await attack.api.call('spotChecksStart', {
+        params: { id: teacher.sessionId },
+        body: { count: SPOT_CHECK_NAMES },
+        as: teacher.person,
+      });
+      if (!answer.ok) {
+        note = `${answer.status} ${answer.code}`;
+        break;
+      }
+      drawn++;
+      if (answer.data.students.some((s) => cheaterIds.has(s.studentId))) caught++;
+    }
+    spotChecks = { drawn, caught, ...(note ? { note } : {}) };
+  }
+  return { tally, honest, catchRateExpected, spotChecks, relays };
 }
 
 function sleepMs(ms: number): Promise<void> {
@@ -330,7 +507,7 @@ async function chainPhase(
   onTeacherSeed: () => void,
   onTeacherClose: () => void,
 ): Promise<{ complete: boolean }> {
-  const { hall, teacher, random, phones, settings } = prepared;
+  const { hall, teacher, random, phones, settings, remote } = prepared;
   const deadline = Date.now() + PHASE_CAP_MS;
   const open = () => Date.now() < deadline;
   const byId = new Map(phones.map((p) => [p.id, p]));
@@ -346,7 +523,32 @@ async function chainPhase(
       // Nobody is left to scan the last holders: they must not wait for a teacher.
       for (const holderId of holders) {
         const attempts = ending.get(holderId) ?? 0;
-        if (busy.has(holderId) || attempts >= END_ATTEMPTS) continue;
+        if (busy.has(holderId)) continue;
+        if (attempts >= END_ATTEMPTS) {
+          // Classmates were refused (the server still counts someone who could take the baton — a student at
+          // home, say): with everyone in the room verified, the teacher closes the chain.
+          const shown = hall.shownBy(holderId);
+          if (remote.size === 0 || !shown || attempts > END_ATTEMPTS) continue;
+          ending.set(holderId, attempts + 1);
+          busy.add(holderId);
+          void teacher
+            .closeChain(shown.chainId)
+            .then(({ chain, window, instance }) => {
+              if (chain.holderId && !hall.isVerified(chain.holderId, phase)) {
+                hall.record({
+                  studentId: chain.holderId,
+                  kind: phase === 'entry' ? 'entry' : 'exit',
+                  method: 'teacher_close',
+                  window,
+                  instance,
+                });
+                onTeacherClose();
+              }
+            })
+            .catch(() => undefined)
+            .finally(() => busy.delete(holderId));
+          continue;
+        }
         const holder = byId.get(holderId);
         if (!holder) continue;
         ending.set(holderId, attempts + 1);
@@ -362,6 +564,7 @@ async function chainPhase(
             (p) =>
               p.joined &&
               !p.left &&
+              !prepared.remote.has(p.id) &&
               hall.isVerified(p.id, phase) &&
               !hall.shownBy(p.id) &&
               !busy.has(`by:${p.id}`) &&
@@ -400,7 +603,9 @@ async function chainPhase(
     // Holders gone (chains closed quietly) while people still wait: the teacher starts more.
     if (waiting.length > 0 && holders.length === 0 && hall.inFlight === 0) {
       idleSince ??= Date.now();
-      if (Date.now() - idleSince > RESEED_AFTER_MS && teacher.openChains(phase) === 0) {
+      // Chains held by phones at home show nowhere in the hall: the teacher sees people waiting and no baton.
+      const hidden = prepared.cheaters.filter((p) => prepared.remote.has(p.id) && p.hold?.phase === phase).length;
+      if (Date.now() - idleSince > RESEED_AFTER_MS && teacher.openChains(phase) <= hidden) {
         const count = settings.chains === 'auto' ? 'auto' : Math.min(settings.chains, waiting.length);
         await teacher.startChains(phase, count).catch(() => undefined);
         onTeacherSeed();

@@ -3,7 +3,7 @@
  * connected to real time as the web app connects them. The dashboard notes when each verification's row reaches
  * it (the real-time figure) and every stall; the display keeps the projector's codes current.
  */
-import type { Chain, ChainPhase, ProjectorCode, ProjectorKind, Session } from '@qrca/contract';
+import type { Chain, ChainPhase, Constraints, ProjectorCode, ProjectorKind, Session } from '@qrca/contract';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { must, type ApiClient } from '../api/api-client';
 import type { Person } from '../api/sign-in';
@@ -39,7 +39,12 @@ export class Teacher {
   }
 
   /** Creates and starts the session with `roster`. @throws Error when refused. */
-  async openSession(title: string, roster: readonly string[], times: SessionTimes): Promise<Session> {
+  async openSession(
+    title: string,
+    roster: readonly string[],
+    times: SessionTimes,
+    constraints?: Constraints,
+  ): Promise<Session> {
     const now = Date.now();
     const created = must(
       await this.api.call('sessionsCreate', {
@@ -53,6 +58,7 @@ export class Teacher {
           entryMethod: 'chain',
           roster: [...roster],
           rosterMode: 'strict',
+          ...(constraints ? { constraints } : {}),
         },
       }),
       'create the session',

@@ -96,7 +96,13 @@ describe('compareExport', () => {
     const truths = [present, late, absent, leaver];
     for (const bom of [false, true]) {
       const check = compareExport(csv(rowsFor(), bom), truths, options);
-      expect(check).toEqual({ matches: true, rows: 4, mismatches: [], flags: { too_fast: 2, late_code: 1 } });
+      expect(check).toEqual({
+        matches: true,
+        rows: 4,
+        mismatches: [],
+        flags: { too_fast: 2, late_code: 1 },
+        flaggedRows: 2,
+      });
     }
   });
 

@@ -40,6 +40,8 @@ export interface ExportCheck {
   readonly mismatches: readonly string[];
   /** Suspicion flags the export shows, by kind (not part of the truth: the simulator does not predict them). */
   readonly flags: Readonly<Record<string, number>>;
+  /** Rows with any flag. */
+  readonly flaggedRows: number;
 }
 
 export interface CompareOptions {
@@ -59,6 +61,7 @@ const MAX_MISMATCHES = 50;
 export function compareExport(csv: string, truths: readonly StudentTruth[], options: CompareOptions): ExportCheck {
   const mismatches: string[] = [];
   const flags: Record<string, number> = {};
+  let flaggedRows = 0;
   const differ = (line: string) => {
     if (mismatches.length < MAX_MISMATCHES) mismatches.push(line);
   };
@@ -66,11 +69,23 @@ export function compareExport(csv: string, truths: readonly StudentTruth[], opti
   try {
     records = parse(csv, { bom: true, relax_column_count: false, skip_empty_lines: true }) as string[][];
   } catch (error) {
-    return { matches: false, rows: 0, mismatches: [`the export is not CSV: ${(error as Error).message}`], flags };
+    return {
+      matches: false,
+      rows: 0,
+      mismatches: [`the export is not CSV: ${(error as Error).message}`],
+      flags,
+      flaggedRows,
+    };
   }
   const [header, ...body] = records;
   if (!header || header.join(',') !== EXPORT_COLUMNS.join(',')) {
-    return { matches: false, rows: body.length, mismatches: [`unexpected header: ${header?.join(',')}`], flags };
+    return {
+      matches: false,
+      rows: body.length,
+      mismatches: [`unexpected header: ${header?.join(',')}`],
+      flags,
+      flaggedRows,
+    };
   }
   const rows = new Map<string, Record<string, string>>();
   for (const record of body) {
@@ -81,6 +96,7 @@ export function compareExport(csv: string, truths: readonly StudentTruth[], opti
     // Flags are `kind` or `kind: evidence`, separated by semicolons; counted by kind.
     const kinds = new Set((row.flags ?? '').split(';').flatMap((item) => /^\s*([a-z_]+)/.exec(item)?.[1] ?? []));
     for (const kind of kinds) flags[kind] = (flags[kind] ?? 0) + 1;
+    if (kinds.size > 0) flaggedRows++;
   }
   const expected = new Set(truths.map((t) => t.email));
   for (const email of rows.keys()) if (!expected.has(email)) differ(`${email}: in the export, not in the class`);
@@ -126,5 +142,5 @@ export function compareExport(csv: string, truths: readonly StudentTruth[], opti
     same('override_reason', '');
   }
   if (rows.size !== truths.length) differ(`the export has ${rows.size} rows, the class ${truths.length} students`);
-  return { matches: mismatches.length === 0, rows: rows.size, mismatches, flags };
+  return { matches: mismatches.length === 0, rows: rows.size, mismatches, flags, flaggedRows };
 }

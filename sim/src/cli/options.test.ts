@@ -88,4 +88,27 @@ describe('parseOptions', () => {
     expect(problems(['--url', 'ftp://x.test'])).toEqual(['--url takes an http(s) address']);
     expect(problems(['--students', '2001'])).toEqual(['--students must be at most 2000']);
   });
+
+  it('reads a cheating scenario, with 10 % cheaters by default and the campus as the server sees it', () => {
+    expect(parseOptions('--attack live-relay --students 100'.split(' '))).toMatchObject({
+      attack: 'live-relay',
+      cheaters: 0.1,
+      spotChecks: 100,
+      campusSubnets: 4,
+      networkPrefix: 16,
+    });
+    expect(
+      parseOptions('--attack proxy-phone --cheaters 0.25 --spot-checks 0 --network-prefix 24'.split(' ')),
+    ).toMatchObject({ attack: 'proxy-phone', cheaters: 0.25, spotChecks: 0, networkPrefix: 24 });
+    expect(parseOptions([])).toMatchObject({ cheaters: 0 });
+    expect(parseOptions([]).attack).toBeUndefined();
+  });
+
+  it('refuses an unknown scenario and cheaters without one', () => {
+    expect(problems(['--attack', 'teleport'])[0]).toMatch(/--attack takes one of screenshot-relay, live-relay/);
+    expect(problems(['--cheaters', '0.1'])).toContain('--cheaters takes a share of cheaters for --attack');
+    expect(problems(['--attack', 'off-network', '--cheaters', '2'])).toContain(
+      '--cheaters takes a share between 0 and 1',
+    );
+  });
 });

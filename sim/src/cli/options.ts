@@ -1,6 +1,8 @@
 /** The command line of `npm run sim`: argv → validated options (zod), with the usage text. */
 import { MAX_ROSTER } from '@qrca/contract';
 import { z } from 'zod';
+import { ATTACK_KINDS } from '../class/attack';
+import { CAMPUS_PREFIX, DEFAULT_CAMPUS_SUBNETS } from '../class/network';
 
 export const USAGE = `Usage: npm run sim -- [options]
 
@@ -29,6 +31,21 @@ Signs in N virtual students and a teacher, runs a class over the public API and 
   --seed S              seed of every random choice the simulator makes: who is late, absent or leaves early,
                         scan times, which holder each student walks to (default 1; the server's own random
                         picks — chain seeds, reseeds — and the timing of the machine are not the simulator's)
+  --attack KIND         a cheating scenario: screenshot-relay (a friend photographs a holder's screen or the
+                        projector's late code, a student at home scans it 5–60 s later), live-relay (a video
+                        call: 1–3 s late, from home, the baton passed back over the call), shared-device (a
+                        friend's phone signs in the absent student too), off-network (the live relay against a
+                        session whose network policy lists the campus in enforce), proxy-phone (a friend holds
+                        a second phone signed in as the absent student); the report adds what the server made
+                        of the cheaters and of the honest students, and the catch rate of a 5-name spot check
+  --cheaters P          share of each class that cheats (with --attack; default 0.1)
+  --spot-checks N       with --attack: spot checks the teacher draws per class when the server has them
+                        (POST …/spot-checks; default 100, 0: none)
+  --campus-subnets K    /24s of the campus NAT pool (198.18.0.0/16) the hall's phones reach the server from
+                        (default ${DEFAULT_CAMPUS_SUBNETS}); students at home come from 198.19.j.0/24
+  --network-prefix N    FLAG_NETWORK_IPV4_PREFIX of the hosts the simulator starts (default ${CAMPUS_PREFIX}: the campus
+                        block, as docs/operations.md advises for a NAT pool over several /24s; 24 is the
+                        server's default)
   --json FILE           also write the report as JSON
   --demo                a slower class to watch on the dashboard: prints the sign-in and dashboard
                         addresses, waits for Enter, keeps the host running at the end until Ctrl-C
@@ -79,11 +96,20 @@ export const SimOptionsSchema = z
     studentDomain: domain('student-domain').default('student.test'),
     seed: z.coerce.number({ error: '--seed takes a whole number' }).int('--seed takes a whole number').default(1),
     json: z.string().min(1).optional(),
+    attack: z.enum(ATTACK_KINDS, { error: `--attack takes one of ${ATTACK_KINDS.join(', ')}` }).optional(),
+    cheaters: share('cheaters').optional(),
+    spotChecks: count('spot-checks', 0, 1_000).default(100),
+    campusSubnets: count('campus-subnets', 1, 64).default(DEFAULT_CAMPUS_SUBNETS),
+    networkPrefix: count('network-prefix', 8, 32).default(CAMPUS_PREFIX),
     demo: z.boolean().default(false),
     quiet: z.boolean().default(false),
     help: z.boolean().default(false),
   })
   .refine((o) => o.late + o.noShow <= 1, { message: '--late and --no-show together cannot exceed 1', path: ['late'] })
+  .refine((o) => o.cheaters === undefined || o.attack !== undefined, {
+    message: '--cheaters takes a share of cheaters for --attack',
+    path: ['cheaters'],
+  })
   .refine((o) => !(o.url && o.signalrProcess), {
     message: '--signalr-process starts processes of its own; it cannot be combined with --url',
     path: ['signalrProcess'],
@@ -96,6 +122,7 @@ export const SimOptionsSchema = z
     ...o,
     students: o.students ?? (o.demo ? 30 : 60),
     scanTime: o.scanTime ?? (o.demo ? 4_000 : 5_000),
+    cheaters: o.attack ? (o.cheaters ?? 0.1) : 0,
     url: o.url?.replace(/\/+$/, ''),
   }));
 
@@ -122,6 +149,11 @@ const VALUED = new Set([
   'student-domain',
   'seed',
   'json',
+  'attack',
+  'cheaters',
+  'spot-checks',
+  'campus-subnets',
+  'network-prefix',
 ]);
 
 const camel = (name: string) => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { renderClassBench, replaceSection, SECTION_END, SECTION_START } from './benchmarks-md';
+import {
+  PRESENCE_MARKERS,
+  presenceTarget,
+  renderClassBench,
+  renderPresenceBench,
+  replaceSection,
+  SECTION_END,
+  SECTION_START,
+} from './benchmarks-md';
 import type { SimReport } from './report';
 
 const report = (overrides: Partial<SimReport> = {}): SimReport =>
@@ -75,5 +83,74 @@ describe('replaceSection', () => {
     const edited = first.replace('## Classes\n', '## Classes\n\nProse kept.\n');
     const second = replaceSection(edited, `${SECTION_START}\nB\n${SECTION_END}`, '## Classes');
     expect(second).toBe(`# Benchmarks\n\nOther.\n\n## Classes\n\nProse kept.\n\n${SECTION_START}\nB\n${SECTION_END}\n`);
+  });
+});
+
+const honest = { students: 90, flagged: 1, flaggedNextToCheater: 1, rate: 0.0111, byFlag: { network_mismatch: 1 } };
+const attack = (overrides: Partial<NonNullable<SimReport['attack']>> = {}): NonNullable<SimReport['attack']> => ({
+  kind: 'live-relay',
+  cheaters: 10,
+  verifiedUnflagged: 1,
+  flagged: 8,
+  refused: 1,
+  anyFlag: 9,
+  byFlag: { network_mismatch: 9 },
+  verifiedUnflaggedRate: 0.1,
+  flaggedRate: 0.9,
+  verifiedRate: 0.9,
+  refusals: { EXPIRED: 2 },
+  relays: { attempts: 12, accepted: 9, passedBack: 7 },
+  spotCheck: { names: 5, expectedCatchRate: 0.8123, drawn: 0, caught: 0, measuredCatchRate: null },
+  ...overrides,
+});
+
+describe('presence bench', () => {
+  it('holds each scenario to its target', () => {
+    expect(presenceTarget(report({ attack: attack(), honest })).met(report({ attack: attack(), honest }))).toBe(true);
+    const weak = report({ attack: attack({ anyFlag: 8, flaggedRate: 0.8 }), honest });
+    expect(presenceTarget(weak).met(weak)).toBe(false);
+    const photo = report({ attack: attack({ kind: 'screenshot-relay' }), honest });
+    expect(presenceTarget(photo).text).toBe('verified without a flag 0 %');
+    expect(presenceTarget(photo).met(photo)).toBe(false);
+    const offNet = report({
+      attack: attack({ kind: 'off-network', verifiedUnflagged: 0, flagged: 0, refused: 10 }),
+      honest,
+    });
+    expect(presenceTarget(offNet).met(offNet)).toBe(true);
+    const proxy = report({ attack: attack({ kind: 'proxy-phone' }), honest });
+    expect(presenceTarget(proxy).met(proxy)).toBeNull();
+    const plain = report({ honest: { ...honest, students: 500, flagged: 2, rate: 0.004 } });
+    expect(presenceTarget(plain).met(plain)).toBe(true);
+  });
+
+  it('renders one row per run between its own markers, which replaceSection keeps apart from the class table', () => {
+    const section = renderPresenceBench(
+      [
+        {
+          name: 'live-relay, 100 students',
+          command: 'npm run sim -- --attack live-relay',
+          report: report({ attack: attack(), honest }),
+        },
+        {
+          name: 'honest 500',
+          command: 'npm run sim -- --students 500',
+          report: report({ honest: { ...honest, students: 500, flagged: 0, rate: 0 } }),
+        },
+      ],
+      { date: new Date('2026-11-29T11:00:00Z'), note: 'Note.' },
+    );
+    expect(section.startsWith(PRESENCE_MARKERS.start)).toBe(true);
+    expect(section.endsWith(PRESENCE_MARKERS.end)).toBe(true);
+    expect(section).toContain(
+      '| live-relay, 100 students | 10 | 1 (10.0 %) | 8 (80.0 %) | 1 (10.0 %) | 9 (90.0 %) | 81.2 % / – | 1 of 90 (1.1 %) | flagged ≥ 90 % | yes |',
+    );
+    expect(section).toContain(
+      '| honest 500 | 0 | – | – | – | – | – | 0 of 500 (0.0 %) | honest flagged ≤ 0.5 % | yes |',
+    );
+    const doc = `# B\n\n${SECTION_START}\nclass\n${SECTION_END}\n`;
+    const once = replaceSection(doc, section, '## Presence proof', PRESENCE_MARKERS);
+    expect(once).toContain(`${SECTION_START}\nclass\n${SECTION_END}`);
+    expect(once).toContain('## Presence proof');
+    expect(replaceSection(once, section, '## Presence proof', PRESENCE_MARKERS)).toBe(once);
   });
 });

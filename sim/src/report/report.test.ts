@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClassResult } from '../class/run-class';
 import { buildReport, SimReportSchema, type ReportInput } from './report';
-import { columns, renderReport } from './table';
+import { columns, presenceLines, renderReport } from './table';
 
 const T = 1_790_000_000_000;
 
@@ -41,7 +41,7 @@ function classResult(overrides: Partial<ClassResult> = {}): ClassResult {
     ],
     realtimeLost: 0,
     realtimeLostByInstance: {},
-    exportCheck: { matches: true, rows: 4, mismatches: [], flags: { too_fast: 2 } },
+    exportCheck: { matches: true, rows: 4, mismatches: [], flags: { too_fast: 2 }, flaggedRows: 2 },
     exactness: {
       doubleVerifications: 0,
       batonsWithTwoWinners: 0,
@@ -129,7 +129,13 @@ describe('buildReport', () => {
       unverified: ['s4@student.test'],
       entryMoments: [T + 1_000, T + 2_000, T + 3_000],
       realtimeLost: 1,
-      exportCheck: { matches: false, rows: 4, mismatches: ['s4@student.test: final is "absent"'], flags: {} },
+      exportCheck: {
+        matches: false,
+        rows: 4,
+        mismatches: ['s4@student.test: final is "absent"'],
+        flags: {},
+        flaggedRows: 0,
+      },
       exactness: {
         doubleVerifications: 1,
         batonsWithTwoWinners: 1,
@@ -174,5 +180,69 @@ describe('renderReport', () => {
         ['ccc', 'd'],
       ]),
     ).toBe('a    bb\nccc   d');
+  });
+
+  it('adds up the attack and the honest students over the classes, and keeps honest flags from the export without one', () => {
+    const tally = (cheaters: number, unflagged: number, flagged: number) => ({
+      tally: {
+        cheaters,
+        verifiedUnflagged: unflagged,
+        flagged,
+        refused: cheaters - unflagged - flagged,
+        anyFlag: flagged,
+        byFlag: { network_mismatch: flagged },
+      },
+      honest: { students: 45, flagged: 1, flaggedNextToCheater: 1, byFlag: { network_mismatch: 1 } },
+      relays: [
+        { attempts: 2, accepted: 1, refusals: ['EXPIRED'], passedBack: true },
+        { attempts: 1, accepted: 0, refusals: ['BATON_TAKEN'], passedBack: false },
+      ],
+    });
+    const classes = [
+      classResult({ attack: { ...tally(5, 1, 3), catchRateExpected: 0.8, spotChecks: { drawn: 10, caught: 7 } } }),
+      classResult({
+        classIndex: 1,
+        attack: { ...tally(5, 0, 5), catchRateExpected: 0.6, spotChecks: { drawn: 10, caught: 6 } },
+      }),
+    ];
+    const report = buildReport(
+      input(classes, { options: { attack: 'live-relay', cheaters: 0.1 }, attackRefusals: { EXPIRED: 2 } }),
+    );
+    expect(report.attack).toEqual({
+      kind: 'live-relay',
+      cheaters: 10,
+      verifiedUnflagged: 1,
+      flagged: 8,
+      refused: 1,
+      anyFlag: 8,
+      byFlag: { network_mismatch: 8 },
+      verifiedUnflaggedRate: 0.1,
+      flaggedRate: 0.8,
+      verifiedRate: 0.9,
+      refusals: { EXPIRED: 2 },
+      relays: { attempts: 6, accepted: 2, passedBack: 2 },
+      spotCheck: { names: 5, expectedCatchRate: 0.7, drawn: 20, caught: 13, measuredCatchRate: 0.65 },
+    });
+    expect(report.honest).toEqual({
+      students: 90,
+      flagged: 2,
+      flaggedNextToCheater: 2,
+      rate: 0.0222,
+      byFlag: { network_mismatch: 2 },
+    });
+    expect(SimReportSchema.parse(JSON.parse(JSON.stringify(report)))).toEqual(report);
+    expect(presenceLines(report).join('\n')).toMatch(
+      /attack live-relay: 10 cheaters — verified without a flag 1 \(10.0 %\)/,
+    );
+
+    const plain = buildReport(input([classResult()]));
+    expect(plain.attack).toBeUndefined();
+    expect(plain.honest).toEqual({
+      students: 4,
+      flagged: 2,
+      flaggedNextToCheater: 0,
+      rate: 0.5,
+      byFlag: { too_fast: 2 },
+    });
   });
 });

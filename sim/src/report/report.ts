@@ -4,6 +4,7 @@
  * code. Pure.
  */
 import { z } from 'zod';
+import { SPOT_CHECK_NAMES } from '../class/attack';
 import type { ClassResult } from '../class/run-class';
 import { ratePerSecond, spread, timeToFraction } from '../util/stats';
 
@@ -31,6 +32,47 @@ const ClassSummarySchema = z.object({
   exitTimeTo100Ms: z.number().nullable(),
   exportMatches: z.boolean(),
   scanP95Ms: z.number().nullable(),
+});
+
+const RateSchema = z.number().nullable();
+
+/** What the server made of the cheaters (--attack): each cheater once, verified with or without a flag, or not. */
+export const AttackReportSchema = z.object({
+  kind: z.string(),
+  cheaters: z.number(),
+  verifiedUnflagged: z.number(),
+  flagged: z.number(),
+  refused: z.number(),
+  /** Cheaters whose row carries a flag, verified or not, and the rows by flag. */
+  anyFlag: z.number(),
+  byFlag: z.record(z.string(), z.number()),
+  /** Shares of the cheaters (null without cheaters). */
+  verifiedUnflaggedRate: RateSchema,
+  flaggedRate: RateSchema,
+  verifiedRate: RateSchema,
+  /** The cheaters' (and their friends' relays') refusals by code. */
+  refusals: z.record(z.string(), z.number()),
+  relays: z.object({ attempts: z.number(), accepted: z.number(), passedBack: z.number() }),
+  spotCheck: z.object({
+    names: z.number(),
+    /** Mean over the classes of the chance that one spot check names a verified cheater (rows' flags, weighting). */
+    expectedCatchRate: RateSchema,
+    /** Spot checks the server drew, those naming a cheater, their share; a note when it could not draw. */
+    drawn: z.number(),
+    caught: z.number(),
+    measuredCatchRate: RateSchema,
+    note: z.string().optional(),
+  }),
+});
+export type AttackReport = z.infer<typeof AttackReportSchema>;
+
+/** Honest students who came and those of them flagged (next to a cheater: every piece of evidence names one). */
+export const HonestReportSchema = z.object({
+  students: z.number(),
+  flagged: z.number(),
+  flaggedNextToCheater: z.number(),
+  rate: RateSchema,
+  byFlag: z.record(z.string(), z.number()),
 });
 
 export const SimReportSchema = z.object({
@@ -81,6 +123,8 @@ export const SimReportSchema = z.object({
     chainVerificationsSeen: z.number(),
   }),
   classes: z.array(ClassSummarySchema),
+  attack: AttackReportSchema.optional(),
+  honest: HonestReportSchema,
   setupMs: z.number(),
   runMs: z.number(),
   problems: z.array(z.string()),
@@ -106,6 +150,8 @@ export interface ReportInput {
   readonly setupMs: number;
   readonly runMs: number;
   readonly problems: readonly string[];
+  /** The attack's client's refusals by code (--attack). */
+  readonly attackRefusals?: Readonly<Record<string, number>>;
 }
 
 /** Refusals a class meets by design: two people scanning one baton at once, one of them wins. */
@@ -206,12 +252,95 @@ export function buildReport(input: ReportInput): SimReport {
     flags,
     exactness,
     classes: perClass,
+    ...(typeof input.options.attack === 'string'
+      ? { attack: attackReport(input.options.attack, classes, input.attackRefusals ?? {}) }
+      : {}),
+    honest: honestReport(classes),
     setupMs: input.setupMs,
     runMs: input.runMs,
     problems: [...input.problems, ...classes.flatMap((c) => c.problems.map((p) => `class ${c.classIndex + 1}: ${p}`))],
   };
   const failures = verdict(report, classes);
   return { ...report, passed: failures.length === 0, failures };
+}
+
+const rate = (part: number, whole: number) => (whole === 0 ? null : Math.round((part / whole) * 10_000) / 10_000);
+
+const addCounts = (records: readonly Readonly<Record<string, number>>[]) => {
+  const total: Record<string, number> = {};
+  for (const record of records) for (const [key, n] of Object.entries(record)) total[key] = (total[key] ?? 0) + n;
+  return total;
+};
+
+/** The attack's figures over all classes. Throws nothing. */
+export function attackReport(
+  kind: string,
+  classes: readonly ClassResult[],
+  refusals: Readonly<Record<string, number>>,
+): AttackReport {
+  const attacks = classes.flatMap((c) => (c.attack ? [c.attack] : []));
+  const tallies = attacks.map((a) => a.tally);
+  const cheaters = sum(tallies.map((t) => t.cheaters));
+  const verifiedUnflagged = sum(tallies.map((t) => t.verifiedUnflagged));
+  const flagged = sum(tallies.map((t) => t.flagged));
+  const anyFlag = sum(tallies.map((t) => t.anyFlag));
+  const expected = attacks.flatMap((a) => (a.catchRateExpected === null ? [] : [a.catchRateExpected]));
+  const drawn = sum(attacks.map((a) => a.spotChecks?.drawn ?? 0));
+  const caught = sum(attacks.map((a) => a.spotChecks?.caught ?? 0));
+  const note = attacks.find((a) => a.spotChecks?.note)?.spotChecks?.note;
+  const relays = attacks.flatMap((a) => a.relays);
+  return {
+    kind,
+    cheaters,
+    verifiedUnflagged,
+    flagged,
+    refused: sum(tallies.map((t) => t.refused)),
+    anyFlag,
+    byFlag: addCounts(tallies.map((t) => t.byFlag)),
+    verifiedUnflaggedRate: rate(verifiedUnflagged, cheaters),
+    flaggedRate: rate(anyFlag, cheaters),
+    verifiedRate: rate(verifiedUnflagged + flagged, cheaters),
+    refusals: { ...refusals },
+    relays: {
+      attempts: sum(relays.map((r) => r.attempts)),
+      accepted: sum(relays.map((r) => r.accepted)),
+      passedBack: relays.filter((r) => r.passedBack).length,
+    },
+    spotCheck: {
+      names: SPOT_CHECK_NAMES,
+      expectedCatchRate: expected.length === 0 ? null : rate(sum(expected), expected.length),
+      drawn,
+      caught,
+      measuredCatchRate: rate(caught, drawn),
+      ...(note ? { note } : {}),
+    },
+  };
+}
+
+/**
+ * The honest students over all classes: with an attack, the tally from the rows (cheaters left out); without, every
+ * student who came, flagged when their export row carries a flag. Throws nothing.
+ */
+export function honestReport(classes: readonly ClassResult[]): SimReport['honest'] {
+  const tallies = classes.map((c) =>
+    c.attack
+      ? c.attack.honest
+      : {
+          students: c.present,
+          flagged: c.exportCheck.flaggedRows,
+          flaggedNextToCheater: 0,
+          byFlag: c.exportCheck.flags,
+        },
+  );
+  const students = sum(tallies.map((t) => t.students));
+  const flagged = sum(tallies.map((t) => t.flagged));
+  return {
+    students,
+    flagged,
+    flaggedNextToCheater: sum(tallies.map((t) => t.flaggedNextToCheater)),
+    rate: rate(flagged, students),
+    byFlag: addCounts(tallies.map((t) => t.byFlag)),
+  };
 }
 
 /** The report with one more failure (found after it was built, e.g. a host that did not stop cleanly). */

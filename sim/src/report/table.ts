@@ -115,8 +115,38 @@ export function renderReport(r: SimReport): string {
       `chain lengths ${e.chainLengths} (chain verifications seen ${e.chainVerificationsSeen})`,
   );
   for (const m of r.exportMismatches.slice(0, 10)) out.push(`  ${m}`);
+  out.push(...presenceLines(r));
   out.push(`set-up ${sec(r.setupMs)}, class ${sec(r.runMs)}`);
   out.push('');
   out.push(r.passed ? 'PASSED' : `FAILED:\n${r.failures.map((f) => `  - ${f}`).join('\n')}`);
   return out.join('\n');
+}
+
+const pct = (share: number | null) => (share === null ? '–' : `${(share * 100).toFixed(1)} %`);
+const counts = (record: Readonly<Record<string, number>>) =>
+  Object.entries(record)
+    .map(([key, n]) => `${key} ${n}`)
+    .join(', ') || 'none';
+
+/** The honest students' flags and, with --attack, what the server made of the cheaters. Throws nothing. */
+export function presenceLines(r: SimReport): string[] {
+  const h = r.honest;
+  const out = [
+    `honest students flagged: ${h.flagged} of ${h.students} (${pct(h.rate)})` +
+      (r.attack ? `, ${h.flaggedNextToCheater} only next to a cheater` : '') +
+      `; by flag: ${counts(h.byFlag)}`,
+  ];
+  const a = r.attack;
+  if (!a) return out;
+  const spot = a.spotCheck;
+  out.push(
+    `attack ${a.kind}: ${a.cheaters} cheaters — verified without a flag ${a.verifiedUnflagged} (${pct(a.verifiedUnflaggedRate)}), ` +
+      `verified with a flag ${a.flagged}, not verified ${a.refused}; flagged ${a.anyFlag} (${pct(a.flaggedRate)}); by flag: ${counts(a.byFlag)}`,
+    `  relays: ${a.relays.attempts} tried, ${a.relays.accepted} accepted, ${a.relays.passedBack} batons passed back; ` +
+      `refusals: ${counts(a.refusals)}`,
+    `  a ${spot.names}-name spot check names a verified cheater: expected ${pct(spot.expectedCatchRate)}` +
+      (spot.drawn > 0 ? `, drawn by the server ${spot.caught} of ${spot.drawn} (${pct(spot.measuredCatchRate)})` : '') +
+      (spot.note ? ` (server spot checks: ${spot.note})` : ''),
+  );
+  return out;
 }
