@@ -8,16 +8,8 @@
  * run failed its checks or did not complete (the section is still written, so the failure is on record); a target
  * not met is in the table, not in the exit code.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import * as prettier from 'prettier';
-import { PRESENCE_MARKERS, renderPresenceBench, replaceSection, type BenchRun } from '../src/report/benchmarks-md';
-import { SimReportSchema } from '../src/report/report';
-
-const ROOT = join(__dirname, '..', '..');
-const HEADING = '## Presence proof (bench:presence)';
+import { PRESENCE_MARKERS, renderPresenceBench } from '../src/report/benchmarks-md';
+import { main, type BenchSpec } from './bench-runner';
 
 const attack = (kind: string) => ({
   key: kind,
@@ -25,7 +17,7 @@ const attack = (kind: string) => ({
   args: ['--attack', kind, '--cheaters', '0.1', '--students', '100', '--scan-time', '5000'],
 });
 
-const RUNS = [
+const RUNS: readonly BenchSpec[] = [
   attack('screenshot-relay'),
   attack('live-relay'),
   attack('shared-device'),
@@ -36,72 +28,17 @@ const RUNS = [
     name: 'honest class of 500, no attack',
     args: ['--students', '500', '--scan-time', '5000', '--signalr-process'],
   },
-] as const;
+];
 
-function option(name: string): string | undefined {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? process.argv[index + 1] : undefined;
-}
-
-/** Runs `npm run sim -- args --json FILE` (as the sim entry, directly). */
-async function simulate(args: readonly string[], file: string): Promise<{ code: number | null }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'sim/src/main.ts', ...args, '--json', file], {
-    cwd: ROOT,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return { code };
-}
-
-async function main(): Promise<number> {
-  const only = option('only')?.split(',');
-  const chosen = RUNS.filter((run) => !only || only.includes(run.key));
-  const dir = mkdtempSync(join(tmpdir(), 'qrca-bench-presence-'));
-  const runs: BenchRun[] = [];
-  let failed = false;
-  try {
-    for (const run of chosen) {
-      console.error(`\n== ${run.name}`);
-      const file = join(dir, `${run.key}.json`);
-      const { code } = await simulate(run.args, file);
-      if (code !== 0) failed = true;
-      let report;
-      try {
-        report = SimReportSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
-      } catch {
-        console.error(`${run.name}: no report (exit ${code})`);
-        continue;
-      }
-      runs.push({ name: run.name, command: `npm run sim -- ${run.args.join(' ')}`, report });
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-  const section = renderPresenceBench(runs, {
-    date: new Date(),
-    note:
-      'A cheater is a student of the roster who stays at home (relays, off-network) or is in the room only as a phone (shared device, proxy phone); ' +
-      '“verified” is a row checked in on entry once the teacher has closed the chains, “flagged” a row with any flag; ' +
-      'the hall reaches the server from 4 /24s of a campus block (198.18.0.0/16) through NAT, the hosts run with `FLAG_NETWORK_IPV4_PREFIX=16` (the campus block, as docs/operations.md advises), homes from 198.19.j.0/24. ' +
-      'The spot-check catch rate is the chance that one check of 5 names names a verified cheater: expected from the rows’ flags and the weighting (1 + 4 per distinct flag), and drawn by the server when it has spot checks.',
-  });
-  console.log(`\n${section}`);
-  if (!process.argv.includes('--no-write') && runs.length > 0) {
-    const file = join(ROOT, 'BENCHMARKS.md');
-    const updated = replaceSection(readFileSync(file, 'utf8'), section, HEADING, PRESENCE_MARKERS);
-    const options = (await prettier.resolveConfig(file)) ?? {};
-    writeFileSync(file, await prettier.format(updated, { ...options, filepath: file }));
-    console.error(`\nBENCHMARKS.md updated (${HEADING}).`);
-  }
-  return failed ? 1 : 0;
-}
-
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  },
-);
+main({
+  runs: RUNS,
+  heading: '## Presence proof (bench:presence)',
+  markers: PRESENCE_MARKERS,
+  tmpPrefix: 'qrca-bench-presence-',
+  render: renderPresenceBench,
+  note:
+    'A cheater is a student of the roster who stays at home (relays, off-network) or is in the room only as a phone (shared device, proxy phone); ' +
+    '“verified” is a row checked in on entry once the teacher has closed the chains, “flagged” a row with any flag; ' +
+    'the hall reaches the server from 4 /24s of a campus block (198.18.0.0/16) through NAT, the hosts run with `FLAG_NETWORK_IPV4_PREFIX=16` (the campus block, as docs/operations.md advises), homes from 198.19.j.0/24. ' +
+    'The spot-check catch rate is the chance that one check of 5 names names a verified cheater: expected from the rows’ flags and the weighting (1 + 4 per distinct flag), and drawn by the server when it has spot checks.',
+});
