@@ -198,7 +198,17 @@ export async function createServices(
     secret: config.jwtSecret,
   });
   const chainRules = { clock, random, config: config.chains };
-  const chains = new ChainService({ repository, access, writer, presence, audit, cache, ...chainRules, holds });
+  const chains = new ChainService({
+    repository,
+    access,
+    writer,
+    presence,
+    audit,
+    cache,
+    ...chainRules,
+    holds,
+    networkBits: config.flags.networkBits,
+  });
   const sweeper = new ChainSweeper({ repository, writer, presence, audit, ...chainRules });
   const lifecycle = new LifecycleService({
     access,

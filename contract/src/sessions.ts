@@ -238,6 +238,7 @@ export const FLAG_KINDS = [
   'late_code',
   'too_fast',
   'network_mismatch',
+  'holder_offline',
 ] as const;
 export type FlagKind = (typeof FLAG_KINDS)[number];
 

@@ -71,6 +71,7 @@ const FLAG_WORDS: Record<string, string> = {
   late_code: 'a code used late',
   too_fast: 'a hand-off faster than a person can scan',
   network_mismatch: 'hand-off phones on different networks',
+  holder_offline: 'a baton passed on while the holder’s phone was offline',
 };
 
 /** Why a student was picked, as one sentence. Throws nothing. */

@@ -6,6 +6,7 @@ import {
   asHandOffSide,
   deviceChangedRule,
   flagsText,
+  holderOfflineRule,
   lateCodeRule,
   MAX_DEVICE_ACCOUNTS,
   MAX_EVIDENCE,
@@ -228,6 +229,21 @@ describe('lateCodeRule (late_code)', () => {
         },
       ),
     );
+  });
+});
+
+describe('holderOfflineRule (holder_offline)', () => {
+  it('flags a hand-off whose holder was not seen within the online window, and nothing when they were', () => {
+    const clock = clockAt(42_000);
+    expect(holderOfflineRule(true, 30_000, 'c1', ctx(clock))).toBeUndefined();
+    expect(holderOfflineRule(false, 30_000, 'c1', ctx(clock))).toEqual({
+      flag: 'holder_offline',
+      at: new Date(T0 + 42_000).toISOString(),
+      scanId: 'scan-1',
+      chainId: 'c1',
+      detail: 'baton passed on while the holder’s phone had not been in touch for over 30.0 s',
+      facts: { onlineWindowMs: 30_000 },
+    });
   });
 });
 

@@ -212,12 +212,34 @@ export function tooFastRule(
 }
 
 /**
+ * `holder_offline`: the baton passed on while the holder's phone had not been in touch (join, scan or heartbeat)
+ * for `onlineMs`: the code on show was not that of the holder's running app (a photo or recording of it), or the
+ * phone lost its connection — the app keeps drawing the code offline, so it is a flag for the teacher, not a
+ * refusal. Nothing when the holder was seen.
+ */
+export function holderOfflineRule(
+  holderSeen: boolean,
+  onlineMs: number,
+  chainId: string,
+  at: ScanContext,
+): Observation | undefined {
+  if (holderSeen) return undefined;
+  return observe(
+    'holder_offline',
+    at,
+    `baton passed on while the holder’s phone had not been in touch for over ${seconds(onlineMs)}`,
+    { onlineWindowMs: onlineMs },
+    chainId,
+  );
+}
+
+/**
  * The networks of two client addresses when they differ: different IPv4 /24 or IPv6 /48 prefixes (configurable).
  * Undefined — not a difference — for an unknown address, two address families (dual-stack phones on one Wi-Fi), two
  * addresses on the server's own site (private, loopback, link-local, unique-local, carrier NAT) or two addresses in
  * the session's allowed networks.
  */
-function differentNetworks(
+export function differentNetworks(
   first: string | undefined,
   second: string | undefined,
   allowedNetworks: readonly string[] | undefined,

@@ -19,7 +19,7 @@ export interface RowWrite<T> {
 export type Announcement = {
   readonly event: 'chainStalled';
   readonly chainId: string;
-  readonly reason: 'idle' | 'holder_offline';
+  readonly reason: 'idle' | 'holder_offline' | 'holder_off_network';
 };
 
 export interface SessionChanges {

@@ -1,9 +1,10 @@
 /**
  * Chain upkeep by the system (the session clock): chains without a hand-off for the stall time, or whose holder
- * went offline, are marked stalled and (auto-reseed) passed to another eligible online student, or closed when
+ * went offline (or, under an enforced network list, was seen outside it), are marked stalled and (auto-reseed) passed to another eligible online student, or closed when
  * there is none; chains of a phase that is over close; at the session's end every open chain closes.
  */
 import { closeChain, passChain } from '../domain/chain-moves';
+import { mayHoldFrom } from '../domain/eligibility';
 import { chainOpening, isOpen } from '../domain/phases';
 import type { ChainRecord, SessionRecord } from '../domain/records';
 import type { Clock } from '../ports/clock';
@@ -38,15 +39,17 @@ export class ChainSweeper {
     for (const chain of chains) {
       const phaseOver = !isOpen(session, chainOpening(chain.value.phase), now);
       const idle = now - Date.parse(chain.value.lastHandoffAt) >= config.stallSeconds * 1000;
-      const offline = !(await presence.isOnline(session.id, chain.value.holderId));
-      if (!phaseOver && !idle && !offline) continue;
+      const seen = await presence.lastSeen(session.id, chain.value.holderId);
+      const offline = seen === undefined;
+      // Under an enforced network list a holder seen outside it passes nothing on (ChainService): a stall too.
+      const offNetwork = seen?.ip !== undefined && !mayHoldFrom(session.constraints.networks, seen.ip);
+      if (!phaseOver && !idle && !offline && !offNetwork) continue;
       // Teachers hear of a stall (with its reason) whatever the sweep then does with the chain.
-      const stall: Announcement[] = [
-        { event: 'chainStalled', chainId: chain.value.chainId, reason: offline ? 'holder_offline' : 'idle' },
-      ];
+      const reason = offline ? 'holder_offline' : offNetwork ? 'holder_off_network' : 'idle';
+      const stall: Announcement[] = [{ event: 'chainStalled', chainId: chain.value.chainId, reason }];
       try {
         if (phaseOver) await this.closeBySystem(session.id, chain, now, 'phase_over');
-        else if (config.autoReseed) await this.reseed(session.id, chain, now, stall);
+        else if (config.autoReseed) await this.reseed(session, chain, now, stall);
         else if (chain.value.state === 'active') {
           await writer.commit({
             sessionId: session.id,
@@ -74,14 +77,15 @@ export class ChainSweeper {
 
   /** Passes a stalled chain to a random eligible online student, or closes it when there is none. */
   private async reseed(
-    sessionId: string,
+    session: SessionRecord,
     chain: Versioned<ChainRecord>,
     now: number,
     announce: readonly Announcement[],
   ): Promise<void> {
     const { repository, writer, presence, audit, random } = this.deps;
+    const sessionId = session.id;
     const rows = await repository.listAttendance(sessionId);
-    const next = await pickNextHolder(sessionId, rows, chain.value, presence, random);
+    const next = await pickNextHolder(session, rows, chain.value, presence, random);
     if (!next) {
       await this.closeBySystem(sessionId, chain, now, 'no_candidates', announce);
       return;

@@ -8,11 +8,12 @@ import type { Chain, ChainPhase, ChainQr, Hold } from '@qrca/contract';
 import { randomBytes } from 'node:crypto';
 import type { ChainConfig } from '../config';
 import { closeChain, endChainByClassmate, passChain, type Pass } from '../domain/chain-moves';
-import { canHold, needsVerification } from '../domain/eligibility';
+import { canHold, mayHoldFrom, needsVerification } from '../domain/eligibility';
 import { chainOpening, isOpen } from '../domain/phases';
 import type { AttendanceRecord, ChainRecord, SessionRecord } from '../domain/records';
 import { checkChainCode } from '../domain/rotating-code';
 import { autoChainCount, pickRandom } from '../domain/seeding';
+import { differentNetworks, type FlagThresholds } from '../domain/suspicion-flags';
 import { AppError, NotFoundError } from '../middleware/errors';
 import type { Clock } from '../ports/clock';
 import { StoreConflictError } from '../ports/table-store';
@@ -40,6 +41,8 @@ export interface ChainDependencies {
   readonly random: () => number;
   readonly config: ChainConfig;
   readonly holds: HoldKeys;
+  /** Prefix lengths within which two client addresses are one network (`network_mismatch`'s). */
+  readonly networkBits: FlagThresholds['networkBits'];
 }
 
 /** A decided hand-off: the rows it writes, and the chain as it will be. */
@@ -81,33 +84,38 @@ export function assertChainsOpen(session: SessionRecord, phase: ChainPhase, nowM
 
 /**
  * The students who could take `chain` next: joined, online, eligible to hold it (not verified in its phase,
- * holding nothing) and not its holder, in row order.
+ * holding nothing), not its holder and — under an enforced network list — last seen inside it, in row order,
+ * each with the client address they were last seen from.
  */
 async function possibleTakers(
-  sessionId: string,
+  session: SessionRecord,
   rows: readonly Versioned<AttendanceRecord>[],
-  chain: ChainRecord,
+  chain: Pick<ChainRecord, 'holderId' | 'phase'>,
   presence: PresenceService,
-): Promise<Versioned<AttendanceRecord>[]> {
+): Promise<{ row: Versioned<AttendanceRecord>; ip: string | undefined }[]> {
   const eligible = rows.filter(
     (row) => row.value.joinedAt && row.value.studentId !== chain.holderId && canHold(row.value, chain.phase),
   );
   const online = await presence.online(
-    sessionId,
+    session.id,
     eligible.map((row) => row.value.studentId),
   );
-  return eligible.filter((row) => online.has(row.value.studentId));
+  return eligible.flatMap((row) => {
+    const id = row.value.studentId;
+    const ip = online.get(id);
+    return online.has(id) && mayHoldFrom(session.constraints.networks, ip) ? [{ row, ip }] : [];
+  });
 }
 
 /** A random student to take `chain` next (see {@link possibleTakers}). Undefined when there is none. */
 export async function pickNextHolder(
-  sessionId: string,
+  session: SessionRecord,
   rows: readonly Versioned<AttendanceRecord>[],
-  chain: ChainRecord,
+  chain: Pick<ChainRecord, 'holderId' | 'phase'>,
   presence: PresenceService,
   random: () => number,
 ): Promise<Versioned<AttendanceRecord> | undefined> {
-  return pickRandom(await possibleTakers(sessionId, rows, chain, presence), 1, random)[0];
+  return pickRandom(await possibleTakers(session, rows, chain, presence), 1, random)[0]?.row;
 }
 
 /** The writes of a pass: the chain, the previous holder's row (if it changes) and the taker's. */
@@ -144,15 +152,13 @@ export class ChainService {
     const now = clock.now();
     assertChainsOpen(session, phase, now);
     const rows = await repository.listAttendance(sessionId);
-    const eligible = rows.filter((row) => row.value.joinedAt && canHold(row.value, phase));
-    const online = await presence.online(
-      sessionId,
-      eligible.map((row) => row.value.studentId),
-    );
-    const candidates = eligible.filter((row) => online.has(row.value.studentId));
+    // Nobody holds a chain not started yet: every online student waiting for verification may seed it.
+    const candidates = (await possibleTakers(session, rows, { holderId: '', phase }, presence)).map((c) => c.row);
     if (candidates.length === 0) {
       throw notEligible(
-        'Nobody can hold a chain right now: no online student is waiting for verification.',
+        session.constraints.networks?.mode === 'enforce'
+          ? 'Nobody can hold a chain right now: no online student on the class network is waiting for verification.'
+          : 'Nobody can hold a chain right now: no online student is waiting for verification.',
         'no_candidates',
       );
     }
@@ -274,7 +280,7 @@ export class ChainService {
       const chain = await this.requireChain(sessionId, chainId);
       assertChainsOpen(session, chain.value.phase, now);
       const rows = await repository.listAttendance(sessionId);
-      const next = await pickNextHolder(sessionId, rows, chain.value, presence, random);
+      const next = await pickNextHolder(session, rows, chain.value, presence, random);
       if (!next) {
         throw notEligible('Nobody who is online and still to be verified can take this chain.', 'no_candidates');
       }
@@ -376,27 +382,53 @@ export class ChainService {
     assertChainsOpen(session, current.phase, nowMs);
     if (current.state === 'closed') throw notEligible('This chain has ended. Scan another holder.', 'chain_closed');
     if (current.holderId === scannerId) throw notEligible('You cannot scan your own code.', 'self');
+    await this.assertHolderOnNetwork(session, current);
     const scanner = known ?? (await this.deps.repository.getAttendance(session.id, scannerId));
     if (!scanner?.value.joinedAt) throw notEligible('Join the session first.', 'not_joined');
     if (canHold(scanner.value, current.phase)) return { scanner, ends: false };
     if (scanner.value.holding) {
       throw notEligible('You are holding a baton: show your code to a classmate instead.', 'holding');
     }
-    if (needsVerification(scanner.value, current.phase) || !(await this.mayEnd(session.id, current, scannerId))) {
+    if (needsVerification(scanner.value, current.phase) || !(await this.mayEnd(session, current, scannerId))) {
       throw notEligible('You are already verified.', 'verified');
     }
     return { scanner, ends: true };
   }
 
   /**
-   * Whether a classmate verified in the chain's phase may end it at its last holder: nobody online could take
-   * it any more, and they have not ended another chain of the phase (one present student cannot vouch for many).
+   * Whether a classmate verified in the chain's phase may end it at its last holder: nobody online who could be
+   * in the room could take it any more (a student on another network than the holder — a phone at home — does
+   * not keep the last holder waiting), and they have not ended another chain of the phase (one present student
+   * cannot vouch for many).
    */
-  private async mayEnd(sessionId: string, chain: ChainRecord, classmateId: string): Promise<boolean> {
-    const { repository, presence } = this.deps;
-    const [rows, chains] = await Promise.all([repository.listAttendance(sessionId), repository.listChains(sessionId)]);
+  private async mayEnd(session: SessionRecord, chain: ChainRecord, classmateId: string): Promise<boolean> {
+    const { repository, presence, networkBits } = this.deps;
+    const [rows, chains, holderIp] = await Promise.all([
+      repository.listAttendance(session.id),
+      repository.listChains(session.id),
+      presence.lastAddress(session.id, chain.holderId),
+    ]);
     if (chains.some((c) => c.value.phase === chain.phase && c.value.endedBy === classmateId)) return false;
-    return (await possibleTakers(sessionId, rows, chain, presence)).length === 0;
+    const takers = await possibleTakers(session, rows, chain, presence);
+    const cidrs = session.constraints.networks?.cidrs;
+    return !takers.some(({ ip }) => differentNetworks(holderIp, ip, cidrs, networkBits) === undefined);
+  }
+
+  /**
+   * Under an enforced network list, a holder last seen outside it passes nothing on: a friend in the room scanning
+   * the screen of a phone at home (relayed by a call) would verify its owner.
+   * @throws AppError NOT_ELIGIBLE (`holder_off_network`)
+   */
+  private async assertHolderOnNetwork(session: SessionRecord, chain: ChainRecord): Promise<void> {
+    const { networks } = session.constraints;
+    if (networks?.mode !== 'enforce') return;
+    const holderIp = await this.deps.presence.lastAddress(session.id, chain.holderId);
+    if (holderIp !== undefined && !mayHoldFrom(networks, holderIp)) {
+      throw notEligible(
+        'The phone showing this code is not on the class network, so it cannot pass its baton on. Scan another holder.',
+        'holder_off_network',
+      );
+    }
   }
 
   /**

@@ -42,11 +42,17 @@ export class PresenceService {
     await this.cache.setJson(cacheKeys.online(sessionId, studentId), seen, ONLINE_MS);
   }
 
+  /** Whether the student was seen in the last 30 s, and from which client address (when known). */
+  async lastSeen(sessionId: string, studentId: string): Promise<{ readonly ip?: string } | undefined> {
+    const seen = await this.cache.getJson<Seen | number>(cacheKeys.online(sessionId, studentId));
+    if (seen === undefined || seen === null) return undefined;
+    // A bare number is a mark from before addresses were kept.
+    return typeof seen === 'object' && seen.ip ? { ip: seen.ip } : {};
+  }
+
   /** The client address the student was last seen from in the last 30 s, if known. */
   async lastAddress(sessionId: string, studentId: string): Promise<string | undefined> {
-    const seen = await this.cache.getJson<Seen | number>(cacheKeys.online(sessionId, studentId));
-    // A bare number is a mark from before addresses were kept.
-    return typeof seen === 'object' && seen !== null ? seen.ip : undefined;
+    return (await this.lastSeen(sessionId, studentId))?.ip;
   }
 
   /**
@@ -75,9 +81,9 @@ export class PresenceService {
     return (await this.cache.getJson<number>(cacheKeys.online(sessionId, studentId))) !== undefined;
   }
 
-  /** Of `studentIds`, those seen in the last 30 s. */
-  async online(sessionId: string, studentIds: readonly string[]): Promise<Set<string>> {
-    const seen = await Promise.all(studentIds.map((id) => this.isOnline(sessionId, id)));
-    return new Set(studentIds.filter((_, i) => seen[i]));
+  /** Of `studentIds`, those seen in the last 30 s, each with the client address it was seen from (when known). */
+  async online(sessionId: string, studentIds: readonly string[]): Promise<Map<string, string | undefined>> {
+    const seen = await Promise.all(studentIds.map((id) => this.lastSeen(sessionId, id)));
+    return new Map(studentIds.flatMap((id, i) => (seen[i] ? [[id, seen[i]?.ip] as const] : [])));
   }
 }

@@ -56,11 +56,13 @@ async function classWithChain(
   overrides: Partial<CreateSessionRequest> = {},
   /** Tests sharing Azurite and Redis use people of their own (sign-in and scan limits live in Redis). */
   cast: { teacher: string; firstStudent: number } = { teacher: 'grace@staff.example.edu', firstStudent: 0 },
+  /** Where the students join from (a trusted proxy's X-Forwarded-For): under an enforced list, its inside. */
+  joinFrom?: string,
 ) {
   const teacher = await signInPerson(host, cast.teacher);
   const people = await signInStudents(host, students, cast.firstStudent);
   const session = await createSession(host, teacher, buildSession(nowMs, overrides));
-  await joinAll(host, session, people);
+  await joinAll(host, session, people, joinFrom);
   const started = await api(host, teacher, 'POST', `sessions/${session.id}/chains`, { phase: 'entry', count: 1 });
   expect(started.status, JSON.stringify(started.json)).toBe(201);
   const holderId = (started.json as { chains: { holderId: string }[] }).chains[0]?.holderId;
@@ -325,7 +327,15 @@ describe('network policy', () => {
 
   it('enforce: passes campus addresses (IPv4 and IPv6) from a trusted proxy, refuses others', async () => {
     const host = await start({ TRUSTED_PROXIES: '127.0.0.1,::1' });
-    const c = await classWithChain(host, 4, Date.now() - 60_000, { constraints: networks('enforce') });
+    // The class joined from the campus: under enforce only phones inside the list are given a baton.
+    const c = await classWithChain(
+      host,
+      4,
+      Date.now() - 60_000,
+      { constraints: networks('enforce') },
+      undefined,
+      '203.0.113.20',
+    );
     const [a, b, d] = c.others as [Person, Person, Person];
     const payload = await payloadOf(host, c, Date.now());
     const outside = await host.fetch(`/api/sessions/${c.session.id}/scans`, scanInit(a, payload, '198.51.100.7'));
@@ -344,12 +354,18 @@ describe('network policy', () => {
 
   it('ignores X-Forwarded-For from an untrusted peer (a spoofed campus address does not pass)', async () => {
     const host = await start();
-    const c = await classWithChain(host, 2, Date.now() - 60_000, { constraints: networks('enforce') });
-    const [a] = c.others as [Person];
-    const spoofed = await host.fetch(
-      `/api/sessions/${c.session.id}/scans`,
-      scanInit(a, await payloadOf(host, c, Date.now()), '203.0.113.50'),
+    const teacher = await signInPerson(host, 'grace@staff.example.edu');
+    const [a] = (await signInStudents(host, 1)) as [Person];
+    // A projector code: nobody here is inside the list, so no chain could be seeded.
+    const session = await createSession(
+      host,
+      teacher,
+      buildSession(Date.now() - 60_000, { entryMethod: 'projector', constraints: networks('enforce') }),
     );
+    await joinAll(host, session, [a], '203.0.113.50');
+    const code = await api(host, teacher, 'GET', `sessions/${session.id}/codes/entry`);
+    const { payload } = code.json as { payload: string };
+    const spoofed = await host.fetch(`/api/sessions/${session.id}/scans`, scanInit(a, payload, '203.0.113.50'));
     expect([spoofed.status, await codeOf(spoofed)]).toEqual([422, 'OUTSIDE_NETWORK']);
   });
 

@@ -22,6 +22,7 @@ import {
   asHandOffSide,
   deviceChangedRule,
   lateCodeRule,
+  holderOfflineRule,
   networkMismatchRule,
   projectorNetworkRule,
   sharedDeviceRule,
@@ -43,7 +44,7 @@ import type { AttendanceService } from './attendance.service';
 import type { AuditLog, ScanEventFields } from './audit-log';
 import type { Caller } from './auth.service';
 import type { ChainService } from './chain.service';
-import type { PresenceService } from './presence.service';
+import { ONLINE_MS, type PresenceService } from './presence.service';
 import { retryOnConflict } from './retry-on-conflict';
 import type { SessionAccess } from './session-access';
 import type { SessionWriter } from './session-writer';
@@ -454,7 +455,8 @@ export class ScanService {
 
   /**
    * What a hand-off's timing and networks say: a chain code used late, a baton passed on too fast after the hold
-   * was issued, scanner and holder on different networks. Reads the holder's last address (presence).
+   * was issued, scanner and holder on different networks, a holder whose phone was not in touch. Reads the
+   * holder's presence.
    */
   private async handOffObservations(
     session: SessionRecord,
@@ -480,16 +482,17 @@ export class ScanService {
     const fast = chainAsRead
       ? tooFastRule(Date.parse(chainAsRead.issuedAt), rules.flags.tooFastMs, qr.chainId, at)
       : undefined;
-    const holderIp = chainAsRead ? await presence.lastAddress(session.id, chainAsRead.holderId) : undefined;
+    const holder = chainAsRead ? await presence.lastSeen(session.id, chainAsRead.holderId) : undefined;
+    const offline = chainAsRead ? holderOfflineRule(holder !== undefined, ONLINE_MS, qr.chainId, at) : undefined;
     const mismatch = networkMismatchRule({
       scannerIp: facts.clientIp,
-      holderIp,
+      holderIp: holder?.ip,
       allowedNetworks: session.constraints.networks?.cidrs,
       bits: rules.flags.networkBits,
       chainId: qr.chainId,
       at,
     });
-    return [late, fast, mismatch].filter((seen): seen is Observation => seen !== undefined);
+    return [late, fast, mismatch, offline].filter((seen): seen is Observation => seen !== undefined);
   }
 
   /** {@link amend}, reading and adding the student's stored row when the writes do not hold it yet. */

@@ -47,10 +47,17 @@ export function buildSession(
 }
 
 /** Calls the API as `person` (or anonymously); JSON in and out; the answer is checked against the contract. */
-export async function api(host: TestHost, person: Person | undefined, method: string, path: string, body?: unknown) {
+export async function api(
+  host: TestHost,
+  person: Person | undefined,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
   const response = await host.fetch(`/api/${path}`, {
     method,
-    headers: { ...(person ? bearer(person.token) : {}), ...(body === undefined ? {} : JSON_HEADERS) },
+    headers: { ...(person ? bearer(person.token) : {}), ...(body === undefined ? {} : JSON_HEADERS), ...headers },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await response.text();
@@ -98,11 +105,21 @@ export async function createSession(
   return SessionSchema.parse(started.json);
 }
 
-/** Joins every student (and marks them online). @throws Error when a join is refused. */
-export async function joinAll(host: TestHost, session: Session, students: readonly Person[]): Promise<void> {
+/**
+ * Joins every student (and marks them online), from `forwardedFor` when given (believed from a trusted proxy).
+ * @throws Error when a join is refused.
+ */
+export async function joinAll(
+  host: TestHost,
+  session: Session,
+  students: readonly Person[],
+  forwardedFor?: string,
+): Promise<void> {
+  const headers: Record<string, string> = forwardedFor ? { 'x-forwarded-for': forwardedFor } : {};
   await Promise.all(
     students.map(async (student) => {
-      const joined = await api(host, student, 'POST', `sessions/${session.id}/join`, { joinCode: session.joinCode });
+      const body = { joinCode: session.joinCode };
+      const joined = await api(host, student, 'POST', `sessions/${session.id}/join`, body, headers);
       if (joined.status !== 200)
         throw new Error(`join ${student.email}: ${joined.status} ${JSON.stringify(joined.json)}`);
     }),

@@ -5,7 +5,7 @@
 import type { AttendanceRow, Chain, ChainPhase } from '@qrca/contract';
 
 /** Why a chain stalled, as the server says it. */
-export type StallReason = 'idle' | 'holder_offline';
+export type StallReason = 'idle' | 'holder_offline' | 'holder_off_network';
 
 /** A stall seen for one hold of a chain (its `seq`): the badge shows while the chain is still at that seq. */
 export interface Stall {
@@ -20,6 +20,7 @@ export const PASSED_ON_NOTE_MS = 60_000;
 
 export const STALL_TEXT: Record<StallReason, string> = {
   holder_offline: 'holder offline',
+  holder_off_network: 'holder off the class network',
   idle: 'no hand-off for a while',
 };
 

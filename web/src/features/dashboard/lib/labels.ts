@@ -80,6 +80,11 @@ const FLAGS: Record<FlagKind, FlagText> = {
     explanation:
       'The two phones of a hand-off (or the phone and the projector) reached the server from different networks: one may be elsewhere — or just on mobile data.',
   },
+  holder_offline: {
+    label: 'Holder offline',
+    explanation:
+      'The baton was passed on while the holder’s phone had not been in touch for over 30 seconds: the code scanned may have been a photo or a recording — or the phone just lost its connection.',
+  },
 };
 
 /** Every known flag, in the order the console explains them. */
