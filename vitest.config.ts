@@ -25,7 +25,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'medium',
-          include: ['{contract,backend,signalr-emulator}/src/**/*.medium.test.ts'],
+          include: ['{contract,backend,signalr-emulator,sim}/src/**/*.medium.test.ts'],
           environment: 'node',
           globalSetup: ['backend/src/test-support/global-setup.ts'],
           testTimeout: 30_000,

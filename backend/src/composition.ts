@@ -5,6 +5,7 @@
 import { REALTIME_HUB } from '@qrca/contract';
 import { sharedCredentials, type CredentialFactory } from './adapters/azure-identity/azure-credential';
 import { MemoryCacheStore } from './adapters/memory-cache/memory-cache';
+import { createAzureOpenAiSummarizer } from './adapters/openai/azure-openai-summarizer';
 import { DevOutbox } from './adapters/outbox/dev-outbox';
 import { EntraRedisAuth } from './adapters/redis/entra-redis-auth';
 import { createRedisCacheStore } from './adapters/redis/redis-cache';
@@ -14,6 +15,7 @@ import { openSqliteTableStore } from './adapters/sqlite/sqlite-table-store';
 import { createAzureTableStore } from './adapters/tables/azure-table-store';
 import type { AppConfig } from './config';
 import type { CacheStore } from './ports/cache-store';
+import type { InsightSummarizer } from './ports/insight-summarizer';
 import { systemClock, type Clock } from './ports/clock';
 import type { Mailer, OutboxReader } from './ports/mailer';
 import type { Realtime } from './ports/realtime';
@@ -31,6 +33,7 @@ import { AuthService } from './services/auth.service';
 import { ChainSweeper } from './services/chain-sweep';
 import { ChainService } from './services/chain.service';
 import { HoldKeys } from './services/hold-keys';
+import { InsightsService } from './services/insights.service';
 import { RealtimeDelivery, type DeliveryObserver } from './services/realtime-delivery';
 import { SignalRService } from './services/signalr.service';
 import { LifecycleService } from './services/lifecycle.service';
@@ -73,6 +76,7 @@ export interface Services {
   readonly chains: ChainService;
   readonly scans: ScanService;
   readonly attendance: AttendanceService;
+  readonly insights: InsightsService;
   readonly tokens: TokenService;
 }
 
@@ -150,6 +154,11 @@ export function openRealtime(config: AppConfig, context: AdapterContext): Realti
         credential: context.credentials(credential),
       })
     : createSignalRRealtime({ endpoint, clientEndpoint, hub: REALTIME_HUB, accessKey });
+}
+
+/** The AI summary of insights, when the config names Azure OpenAI (its key, or Entra ID); undefined otherwise. */
+export function openSummarizer(config: AppConfig, context: AdapterContext): InsightSummarizer | undefined {
+  return config.openai ? createAzureOpenAiSummarizer(config.openai, { credentials: context.credentials }) : undefined;
 }
 
 /** Builds every adapter and service once. */
@@ -271,6 +280,15 @@ export async function createServices(
     revocations: new RevocationRepository(store),
     teachers,
   });
+  const summarizer = openSummarizer(config, adapters);
+  const insights = new InsightsService({
+    repository,
+    access,
+    cache,
+    clock,
+    logger,
+    ...(summarizer ? { summarizer } : {}),
+  });
   return {
     config,
     logger,
@@ -295,6 +313,7 @@ export async function createServices(
     chains,
     scans,
     attendance,
+    insights,
     tokens,
   };
 }

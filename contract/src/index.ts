@@ -4,6 +4,7 @@ export * from './auth';
 export * from './device-signature';
 export * from './errors';
 export * from './health';
+export * from './insights';
 export * from './network';
 export * from './realtime';
 export * from './roster';

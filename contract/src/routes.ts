@@ -19,6 +19,7 @@ import {
 } from './auth';
 import { ApiDocumentSchema } from './api-document';
 import { HealthResponseSchema } from './health';
+import { InsightsResponseSchema } from './insights';
 import { NegotiateResponseSchema } from './realtime';
 import {
   AttendanceResponseSchema,
@@ -346,6 +347,14 @@ export const routes = {
     path: 'negotiate',
     role: 'any',
     response: NegotiateResponseSchema,
+  },
+  /** How the class checked in (frozen once the session ended), with an optional Azure OpenAI summary. */
+  insightsGet: {
+    name: 'insightsGet',
+    method: 'GET',
+    path: 'sessions/{id}/insights',
+    role: 'teacher',
+    response: InsightsResponseSchema,
   },
   /** CSV by default (`text/csv`); `?format=json` answers the response schema. */
   exportGet: {

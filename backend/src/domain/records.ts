@@ -3,7 +3,7 @@
  * row per chain, roster entries, kept scan answers and index entries. How they are stored (tables, keys,
  * versions) is the repositories' business.
  */
-import type { Constraints, FinalStatus, FlagEvidence, PolicyMode } from '@qrca/contract';
+import type { Constraints, FinalStatus, FlagEvidence, InsightFigures, PolicyMode } from '@qrca/contract';
 
 export interface SessionRecord {
   readonly id: string;
@@ -103,6 +103,15 @@ export interface ChainRecord {
   readonly lastHandoffAt: string;
   /** When the current holder got the baton. */
   readonly issuedAt: string;
+  readonly [key: string]: unknown;
+}
+
+/** An ended session's insights, computed once from its facts and kept past the audit log's retention. */
+export interface InsightsRecord {
+  readonly computedAt: string;
+  readonly figures: InsightFigures;
+  /** The summary written for these figures, when one was. */
+  readonly summary?: string | null;
   readonly [key: string]: unknown;
 }
 

@@ -1,4 +1,4 @@
-/** Projector codes, the early-leave window, the attendance list, overrides, spot checks and export. */
+/** Projector codes, the early-leave window, the attendance list, overrides, spot checks, insights and export. */
 import { EXPORT_COLUMNS, routes } from '@qrca/contract';
 import { stringify } from 'csv-stringify/sync';
 import { ValidationError } from '../middleware/errors';
@@ -74,6 +74,10 @@ export const attendanceRoutes = [
 
   defineRoute(routes.spotChecksAnswer, async ({ caller, params, body, services }) => ({
     jsonBody: await services.attendance.answerSpotCheck(caller, params.id, params.spotCheckId, body),
+  })),
+
+  defineRoute(routes.insightsGet, async ({ caller, params, services }) => ({
+    jsonBody: await services.insights.insights(caller, params.id),
   })),
 
   defineRoute(routes.exportGet, async ({ caller, params, request, services }) => {

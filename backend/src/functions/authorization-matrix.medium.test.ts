@@ -209,6 +209,7 @@ const matrix = {
     },
     body: (_who, ctx) => ({ studentId: ctx.person('student').id, answer: 'here' }),
   },
+  insightsGet: { expect: sessionTeacher(200), params: sid },
   exportGet: { expect: sessionTeacher(200), params: sid },
   // Teachers get the dashboard's connection, the joined student their own; nobody else learns of the session.
   negotiate: {

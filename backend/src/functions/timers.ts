@@ -38,11 +38,14 @@ export const timerRoutes: readonly TimerRoute[] = [
     },
   },
   {
-    // Audit events are kept AUDIT_RETENTION_DAYS after their session ended.
+    // Audit events are kept AUDIT_RETENTION_DAYS after their session ended; its insights are kept first.
     name: 'purgeAudit',
     schedule: '0 41 3 * * *',
     run: async (services, log) => {
-      log.info({ removed: await services.attendance.purgeAudit(services.config.auditRetentionDays) }, 'audit purged');
+      const removed = await services.attendance.purgeAudit(services.config.auditRetentionDays, (sessionId) =>
+        services.insights.keep(sessionId),
+      );
+      log.info({ removed }, 'audit purged');
     },
   },
   {

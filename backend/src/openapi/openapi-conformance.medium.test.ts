@@ -259,6 +259,8 @@ describe('answers against the OpenAPI document', () => {
     const json = await call(teacher, 'GET', `sessions/${session.id}/export?format=json`, 200);
     expect((json.json as { rows: unknown[] }).rows).toHaveLength(students.length);
     await call(teacher, 'GET', `sessions/${session.id}/export?format=xml`, 400);
+    await call(teacher, 'GET', `sessions/${session.id}/insights`, 200);
+    await call(students[0], 'GET', `sessions/${session.id}/insights`, 403);
     await call(teacher, 'GET', `sessions/${session.id}/events`, 200);
     await call(teacher, 'GET', `sessions/${session.id}/events?cursor=not-our-cursor`, 400);
   });

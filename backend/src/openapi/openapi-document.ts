@@ -319,6 +319,17 @@ const ROUTE_DOCS: Record<RouteName, RouteDoc> = {
       'answering again replaces the answer. Also after the session ended.',
     errors: ['CONFLICT'],
   },
+  insightsGet: {
+    tag: 'Attendance',
+    summary: 'How the class checked in',
+    description:
+      'Times to 50 / 90 / 100 % of the on-time check-ins from the start of entry, the cumulative check-in curve, ' +
+      'check-ins by method, hand-offs and their median hold time, chains with stalls and reseeds, flags by kind ' +
+      'and spot-check answers — from the stored rows, chains and audit log. Once the session has ended the ' +
+      'figures are computed once and kept (`frozen`), past the audit log’s retention. With Azure OpenAI ' +
+      'configured, `summary` is a few sentences written from these numbers alone (no name, email, id or title ' +
+      'reaches it); `off` without it, `unavailable` when the service failed this time.',
+  },
   exportGet: {
     tag: 'Attendance',
     summary: 'Export the attendance record',

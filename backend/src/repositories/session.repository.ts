@@ -8,6 +8,7 @@
  *   RK `evt:<ms, 13 digits>:<id>`  the append-only audit log, in time order (AuditEvent)
  *   RK `scan:<studentId>:<scanId>` the first answer to a scan attempt, for idempotent retries (ScanRecord)
  *   RK `dev:<deviceId>`            the accounts a device scanned for (DeviceUseRecord), written with the scan
+ *   RK `insights`                  an ended session's insights, computed once (InsightsRecord)
  * Keys, prefixes, paging and ETags stay in this file; callers speak in records, versions and changes.
  */
 import type { AuditEvent } from '@qrca/contract';
@@ -16,6 +17,7 @@ import type {
   ChainRecord,
   DeviceUseRecord,
   RosterRecord,
+  InsightsRecord,
   ScanRecord,
   SessionRecord,
 } from '../domain/records';
@@ -39,6 +41,7 @@ const isId = (value: string) => ID.test(value);
 
 const rowKeys = {
   meta: 'meta',
+  insights: 'insights',
   attendance: (studentId: string) => `att:${studentId}`,
   chain: (chainId: string) => `chain:${chainId}`,
   roster: (email: string) => `roster:${emailKey(email)}`,
@@ -126,6 +129,17 @@ export class SessionRepository {
   /** Every chain of the session, open or closed. */
   async listChains(sessionId: string): Promise<Versioned<ChainRecord>[]> {
     return (await this.all<ChainRecord>(sessionId, PREFIX.chain)).map((row) => versioned(row));
+  }
+
+  /** The insights kept for an ended session, if computed yet. */
+  async getInsights(sessionId: string): Promise<InsightsRecord | undefined> {
+    return (await this.get<InsightsRecord>(sessionId, rowKeys.insights))?.value;
+  }
+
+  /** Keeps an ended session's insights (the last write wins: the same facts give the same figures). */
+  async putInsights(sessionId: string, record: InsightsRecord): Promise<void> {
+    if (!isId(sessionId)) return;
+    await this.store.upsert(TABLE, sessionId, rowKeys.insights, asData(record));
   }
 
   async listRoster(sessionId: string): Promise<RosterRecord[]> {

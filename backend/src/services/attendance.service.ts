@@ -288,12 +288,19 @@ export class AttendanceService {
     return this.deps.repository.events(sessionId, cursor, EVENTS_PER_PAGE);
   }
 
-  /** Deletes audit events and scan answers of sessions that ended more than `retentionDays` ago. */
-  async purgeAudit(retentionDays: number): Promise<number> {
+  /**
+   * Deletes audit events and scan answers of sessions that ended more than `retentionDays` ago, after
+   * `beforeDelete` (which keeps what must outlive them: the insights).
+   */
+  async purgeAudit(
+    retentionDays: number,
+    beforeDelete: (sessionId: string) => Promise<void> = async () => {},
+  ): Promise<number> {
     const { repository, schedule, clock } = this.deps;
     const cutoff = clock.now() - retentionDays * 86_400_000;
     let removed = 0;
     for (const sessionId of await schedule.endedBefore(cutoff)) {
+      await beforeDelete(sessionId);
       removed += await repository.deleteAudit(sessionId);
       await schedule.forgetEnded(sessionId);
     }

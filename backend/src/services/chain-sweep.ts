@@ -3,6 +3,7 @@
  * went offline (or, under an enforced network list, was seen outside it), are marked stalled and (auto-reseed) passed to another eligible online student, or closed when
  * there is none; chains of a phase that is over close; at the session's end every open chain closes.
  */
+import type { AuditEvent } from '@qrca/contract';
 import { closeChain, passChain } from '../domain/chain-moves';
 import { mayHoldFrom } from '../domain/eligibility';
 import { chainOpening, isOpen } from '../domain/phases';
@@ -28,12 +29,18 @@ export interface ChainSweepDependencies {
   readonly config: ChainConfig;
 }
 
+/** A stall the sweep found: what teachers hear at once, and its audit event. */
+interface Stall {
+  readonly announce: readonly Announcement[];
+  readonly event: AuditEvent;
+}
+
 export class ChainSweeper {
   constructor(private readonly deps: ChainSweepDependencies) {}
 
   /** Timer work for one active session (see the module comment). A hand-off that wins a race is left alone. */
   async sweep(session: SessionRecord): Promise<void> {
-    const { repository, writer, presence, clock, config } = this.deps;
+    const { repository, writer, presence, audit, clock, config } = this.deps;
     const now = clock.now();
     const chains = (await repository.listChains(session.id)).filter((c) => c.value.state !== 'closed');
     for (const chain of chains) {
@@ -46,7 +53,14 @@ export class ChainSweeper {
       if (!phaseOver && !idle && !offline && !offNetwork) continue;
       // Teachers hear of a stall (with its reason) whatever the sweep then does with the chain.
       const reason = offline ? 'holder_offline' : offNetwork ? 'holder_off_network' : 'idle';
-      const stall: Announcement[] = [{ event: 'chainStalled', chainId: chain.value.chainId, reason }];
+      const stall: Stall = {
+        announce: [{ event: 'chainStalled', chainId: chain.value.chainId, reason }],
+        // Audited with what it leads to (insights count stalls by reason).
+        event: audit.teacherAction('system', now, `chain_stalled_${reason}`, {
+          chainId: chain.value.chainId,
+          targetId: chain.value.holderId,
+        }),
+      };
       try {
         if (phaseOver) await this.closeBySystem(session.id, chain, now, 'phase_over');
         else if (config.autoReseed) await this.reseed(session, chain, now, stall);
@@ -54,7 +68,8 @@ export class ChainSweeper {
           await writer.commit({
             sessionId: session.id,
             chains: [replace(chain, { ...chain.value, state: 'stalled' })],
-            announce: stall,
+            events: [stall.event],
+            announce: stall.announce,
           });
         }
       } catch (error) {
@@ -80,14 +95,14 @@ export class ChainSweeper {
     session: SessionRecord,
     chain: Versioned<ChainRecord>,
     now: number,
-    announce: readonly Announcement[],
+    stall: Stall,
   ): Promise<void> {
     const { repository, writer, presence, audit, random } = this.deps;
     const sessionId = session.id;
     const rows = await repository.listAttendance(sessionId);
     const next = await pickNextHolder(session, rows, chain.value, presence, random);
     if (!next) {
-      await this.closeBySystem(sessionId, chain, now, 'no_candidates', announce);
+      await this.closeBySystem(sessionId, chain, now, 'no_candidates', stall);
       return;
     }
     const previous = rows.find((row) => row.value.studentId === chain.value.holderId);
@@ -100,12 +115,13 @@ export class ChainSweeper {
       sessionId,
       ...passWrites(chain, previous, next, pass),
       events: [
+        stall.event,
         audit.teacherAction('system', now, 'chain_reseeded', {
           chainId: chain.value.chainId,
           targetId: next.value.studentId,
         }),
       ],
-      announce,
+      announce: stall.announce,
     });
   }
 
@@ -115,7 +131,7 @@ export class ChainSweeper {
     chain: Versioned<ChainRecord>,
     now: number,
     why: string,
-    announce: readonly Announcement[] = [],
+    stall?: Stall,
   ) {
     const { repository, writer, audit } = this.deps;
     const holder = await repository.getAttendance(sessionId, chain.value.holderId);
@@ -125,12 +141,13 @@ export class ChainSweeper {
       chains: [replace(chain, close.chain)],
       attendance: holder && close.holder ? [replace(holder, close.holder)] : [],
       events: [
+        ...(stall ? [stall.event] : []),
         audit.teacherAction('system', now, `chain_closed_${why}`, {
           chainId: chain.value.chainId,
           targetId: chain.value.holderId,
         }),
       ],
-      announce,
+      announce: stall?.announce ?? [],
     });
   }
 }

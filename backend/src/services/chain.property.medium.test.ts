@@ -195,10 +195,12 @@ async function sweep(h: Harness): Promise<void> {
     const idle = m.now - Date.parse(chain.lastHandoffAt) >= stallSeconds * 1000;
     const offline = !m.online(m.student(chain.holderId));
     if (!phaseOver && !idle && !offline) continue;
+    const stalled = `teacher system chain_stalled_${offline ? 'holder_offline' : 'idle'}`;
     if (phaseOver) {
       m.close(chain);
       events.push('teacher system chain_closed_phase_over');
     } else if (h.world.chainConfig.autoReseed) {
+      events.push(stalled);
       const candidates = m.eligibleOnline(chain.holderId);
       if (candidates.length === 0) {
         m.close(chain);
@@ -211,7 +213,10 @@ async function sweep(h: Harness): Promise<void> {
         m.pass(chain, taker);
         events.push('teacher system chain_reseeded');
       }
-    } else if (chain.state === 'active') chain.state = 'stalled';
+    } else if (chain.state === 'active') {
+      chain.state = 'stalled';
+      events.push(stalled);
+    }
   }
   assert.deepEqual(newEvents(before, after), events.sort(), 'sweep events');
   const diff = verificationDiff(before, after);

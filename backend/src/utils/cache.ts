@@ -60,6 +60,8 @@ export const cacheKeys = {
   user: (emailKey: string): CacheKey => key('user', emailKey),
   /** A sign-in code's stored hash, by email key. */
   signInCode: (emailKey: string): CacheKey => key('otp', emailKey),
+  /** The AI summary written for a live session's insights, by a digest of their figures. */
+  insightsSummary: (sessionId: string, digest: string): CacheKey => key('summary', sessionId, digest),
   /** A one-time claim, e.g. an idempotency key or a used token: `once('scan', idempotencyKey)`. */
   once: (scope: string, id: string): CacheKey => key('once', scope, id),
 };

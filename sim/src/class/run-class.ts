@@ -27,6 +27,7 @@ import {
 } from './attack';
 import { relay, type RelayResult } from './cheater';
 import { Hall } from './hall';
+import { compareInsights, type InsightsTruth } from './insights-check';
 import { CAMPUS_CIDR, campusIp, homeIp, teacherCampusIp } from './network';
 import { Phone } from './phone';
 import type { ClassPlan } from './plan';
@@ -49,6 +50,8 @@ const RESEED_AFTER_MS = 3_000;
 const END_ATTEMPTS = 3;
 /** Times in the export may differ from the client's window by this much (same machine: rounding only). */
 const TIME_TOLERANCE_MS = 1_000;
+/** The insights' times may lie outside the client's windows by this much (one machine: millisecond rounding). */
+const INSIGHTS_TOLERANCE_MS = 25;
 
 export interface ClassSettings {
   readonly plan: ClassPlan;
@@ -76,7 +79,13 @@ export interface ClassAttack {
   /** The chance that a spot check of 5 names names a verified cheater, from the rows' flags and the weighting. */
   readonly catchRateExpected: number | null;
   /** Spot checks drawn by the server (POST …/spot-checks), and those naming at least one cheater; null: not drawn. */
-  readonly spotChecks: { readonly drawn: number; readonly caught: number; readonly note?: string } | null;
+  readonly spotChecks: {
+    readonly drawn: number;
+    readonly caught: number;
+    /** Students named by the draws (each keeps the mark of their latest). */
+    readonly named: number;
+    readonly note?: string;
+  } | null;
   readonly relays: readonly RelayResult[];
 }
 
@@ -115,6 +124,8 @@ export interface ClassResult {
   readonly realtimeLost: number;
   readonly realtimeLostByInstance: Readonly<Record<number, number>>;
   readonly exportCheck: ExportCheck;
+  /** Where GET …/insights differs from what the simulation saw (insights-check.ts); empty when it agrees. */
+  readonly insightsMismatches: readonly string[];
   readonly exactness: Exactness;
   readonly problems: readonly string[];
   readonly setupMs: number;
@@ -348,7 +359,7 @@ export async function runClass(prepared: PreparedClass): Promise<ClassResult> {
   const lostByInstance: Record<number, number> = {};
   for (const v of expectedEvents()) lostByInstance[v.instance] = (lostByInstance[v.instance] ?? 0) + 1;
 
-  const checks = await checkClass(prepared, exitStart !== null);
+  const checks = await checkClass(prepared, exitStart !== null, attack?.spotChecks?.named ?? 0);
   await Promise.all(phones.map((p) => p.disconnect()));
   await teacher.disconnect();
 
@@ -388,6 +399,7 @@ export async function runClass(prepared: PreparedClass): Promise<ClassResult> {
     realtimeLost: expectedEvents().length,
     realtimeLostByInstance: lostByInstance,
     exportCheck: checks.exportCheck,
+    insightsMismatches: checks.insights,
     exactness: checks.exactness,
     problems: [
       ...hall.problems,
@@ -473,6 +485,7 @@ async function tallyAttack(
     let drawn = 0;
     let caught = 0;
     let note: string | undefined;
+    const named = new Set<string>();
     for (let i = 0; i < attack.spotCheckDraws; i++) {
       const answer = await attack.api.call('spotChecksStart', {
         params: { id: teacher.sessionId },
@@ -484,9 +497,10 @@ async function tallyAttack(
         break;
       }
       drawn++;
+      for (const picked of answer.data.students) named.add(picked.studentId);
       if (answer.data.students.some((s) => cheaterIds.has(s.studentId))) caught++;
     }
-    spotChecks = { drawn, caught, ...(note ? { note } : {}) };
+    spotChecks = { drawn, caught, named: named.size, ...(note ? { note } : {}) };
   }
   return { tally, honest, catchRateExpected, spotChecks, relays };
 }
@@ -635,7 +649,8 @@ async function closeOpenChains(prepared: PreparedClass): Promise<{ holderId: str
 async function checkClass(
   prepared: PreparedClass,
   exitRun: boolean,
-): Promise<{ exportCheck: ExportCheck; exactness: Exactness; reseeds: number }> {
+  spotCheckNamed: number,
+): Promise<{ exportCheck: ExportCheck; exactness: Exactness; reseeds: number; insights: readonly string[] }> {
   const { teacher, hall, phones, settings } = prepared;
   const { api } = settings;
   const sessionId = teacher.sessionId;
@@ -689,7 +704,25 @@ async function checkClass(
     perTarget.set(target, (perTarget.get(target) ?? 0) + 1);
   }
   const chainVerificationsSeen = hall.verifications.filter((v) => v.method === 'chain').length;
+  // The insights of the ended session (frozen on this first look) against what the simulation saw.
+  const insights = must(await api.call('insightsGet', { params: { id: sessionId }, as: teacher.person }), 'insights');
+  const insightsTruth: InsightsTruth = {
+    joined: phones.filter((p) => p.joined).length,
+    entry: hall.verifications.filter((v) => v.kind === 'entry' || v.kind === 'late'),
+    entryStart: teacher.firstEntryStart ?? null,
+    acceptedChainScans: hall.handoffs + hall.chainEnds,
+    chainsStarted: teacher.started,
+    endedByClassmate: hall.chainEnds,
+    closedByTeacher: teacher.closedChains,
+    stalls: teacher.stalls,
+    flags: exportCheck.flags,
+    spotCheckPicked: spotCheckNamed,
+  };
+  const insightProblems = insights.frozen
+    ? compareInsights(insights.figures, insightsTruth, INSIGHTS_TOLERANCE_MS)
+    : ['the insights of the ended session are not frozen'];
   return {
+    insights: insightProblems,
     exportCheck,
     exactness: {
       doubleVerifications: [...perTarget.values()].filter((n) => n > 1).length,

@@ -24,6 +24,11 @@ export class Teacher {
   /** Chains as the dashboard shows them. */
   readonly chains = new Map<string, Chain>();
   stalls = 0;
+  /** Chains this teacher started, by phase, and closed. */
+  readonly started: Record<ChainPhase, number> = { entry: 0, exit: 0 };
+  closedChains = 0;
+  /** The window of the first request that started entry chains (entry's start lies in it). */
+  firstEntryStart: Window | undefined;
   invalidEvents = 0;
   private hubs: Hub[] = [];
   session: Session | undefined;
@@ -112,11 +117,14 @@ export class Teacher {
 
   /** Starts chains of `phase`. @throws Error when refused. */
   async startChains(phase: ChainPhase, count: number | 'auto'): Promise<Chain[]> {
+    const sentAt = Date.now();
     const { chains } = must(
       await this.api.call('chainsStart', { params: { id: this.sessionId }, as: this.person, body: { phase, count } }),
       `start ${phase} chains`,
     );
     for (const chain of chains) this.chains.set(chain.chainId, chain);
+    this.started[phase] += chains.length;
+    if (phase === 'entry' && !this.firstEntryStart) this.firstEntryStart = { from: sentAt, to: Date.now() };
     return chains;
   }
 
@@ -176,6 +184,7 @@ export class Teacher {
   async closeChain(chainId: string): Promise<{ chain: Chain; window: Window; instance: number }> {
     const answer = await this.api.call('chainsClose', { params: { id: this.sessionId, chainId }, as: this.person });
     const chain = must(answer, 'close a chain');
+    this.closedChains++;
     return { chain, window: { from: answer.sentAt, to: answer.answeredAt }, instance: answer.instance };
   }
 

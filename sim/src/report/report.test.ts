@@ -42,6 +42,7 @@ function classResult(overrides: Partial<ClassResult> = {}): ClassResult {
     realtimeLost: 0,
     realtimeLostByInstance: {},
     exportCheck: { matches: true, rows: 4, mismatches: [], flags: { too_fast: 2 }, flaggedRows: 2 },
+    insightsMismatches: [],
     exactness: {
       doubleVerifications: 0,
       batonsWithTwoWinners: 0,
@@ -136,6 +137,7 @@ describe('buildReport', () => {
         flags: {},
         flaggedRows: 0,
       },
+      insightsMismatches: ['hand-offs: insights say 5, the simulation 4'],
       exactness: {
         doubleVerifications: 1,
         batonsWithTwoWinners: 1,
@@ -152,6 +154,7 @@ describe('buildReport', () => {
       '1 of 4 present students not verified (s4@student.test)',
       'refusals besides BATON_TAKEN: NOT_ELIGIBLE 2',
       'the export differs from the simulated truth (1 differences)',
+      'the insights differ from the simulated truth: class 1: hand-offs: insights say 5, the simulation 4',
       '1 students verified twice in one phase',
       '1 batons taken by two scans',
       'the audit log has 5 accepted chain scans, the students saw 4',
@@ -199,10 +202,12 @@ describe('renderReport', () => {
       ],
     });
     const classes = [
-      classResult({ attack: { ...tally(5, 1, 3), catchRateExpected: 0.8, spotChecks: { drawn: 10, caught: 7 } } }),
+      classResult({
+        attack: { ...tally(5, 1, 3), catchRateExpected: 0.8, spotChecks: { drawn: 10, caught: 7, named: 30 } },
+      }),
       classResult({
         classIndex: 1,
-        attack: { ...tally(5, 0, 5), catchRateExpected: 0.6, spotChecks: { drawn: 10, caught: 6 } },
+        attack: { ...tally(5, 0, 5), catchRateExpected: 0.6, spotChecks: { drawn: 10, caught: 6, named: 28 } },
       }),
     ];
     const report = buildReport(

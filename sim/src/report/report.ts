@@ -113,6 +113,8 @@ export const SimReportSchema = z.object({
   processes: z.array(z.object({ name: z.string(), url: z.string().optional(), rssPeakMb: z.number() })),
   exportMatches: z.boolean(),
   exportMismatches: z.array(z.string()),
+  /** Where the sessions' insights (GET …/insights) differ from what the simulation saw; empty when they agree. */
+  insightsMismatches: z.array(z.string()),
   flags: z.record(z.string(), z.number()),
   exactness: z.object({
     doubleVerifications: z.number(),
@@ -249,6 +251,9 @@ export function buildReport(input: ReportInput): SimReport {
     exportMismatches: classes
       .flatMap((c) => c.exportCheck.mismatches.map((m) => `class ${c.classIndex + 1}: ${m}`))
       .slice(0, 50),
+    insightsMismatches: classes
+      .flatMap((c) => c.insightsMismatches.map((m) => `class ${c.classIndex + 1}: ${m}`))
+      .slice(0, 50),
     flags,
     exactness,
     classes: perClass,
@@ -364,6 +369,8 @@ function verdict(report: Omit<SimReport, 'passed' | 'failures'>, classes: readon
     failures.push(`refusals besides BATON_TAKEN: ${unexpected.map(([c, n]) => `${c} ${n}`).join(', ')}`);
   if (!report.exportMatches)
     failures.push(`the export differs from the simulated truth (${report.exportMismatches.length} differences)`);
+  if (report.insightsMismatches.length > 0)
+    failures.push(`the insights differ from the simulated truth: ${report.insightsMismatches.slice(0, 3).join('; ')}`);
   const e = report.exactness;
   if (e.doubleVerifications > 0) failures.push(`${e.doubleVerifications} students verified twice in one phase`);
   if (e.batonsWithTwoWinners > 0) failures.push(`${e.batonsWithTwoWinners} batons taken by two scans`);

@@ -110,7 +110,8 @@ export function renderReport(r: SimReport): string {
   out.push(`flags in the export: ${flags.join(', ') || 'none'}`);
   const e = r.exactness;
   out.push(
-    `export matches the simulated truth: ${r.exportMatches ? 'yes' : 'NO'}; batons with two winners: ${e.batonsWithTwoWinners}; ` +
+    `export matches the simulated truth: ${r.exportMatches ? 'yes' : 'NO'}; ` +
+      `insights match it: ${r.insightsMismatches.length === 0 ? 'yes' : 'NO'}; batons with two winners: ${e.batonsWithTwoWinners}; ` +
       `verified twice: ${e.doubleVerifications}; accepted chain scans ${e.acceptedChainScans} (seen ${e.observedChainScans}); ` +
       `chain lengths ${e.chainLengths} (chain verifications seen ${e.chainVerificationsSeen})`,
   );
