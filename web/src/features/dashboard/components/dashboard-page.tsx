@@ -1,7 +1,7 @@
 /**
  * The live dashboard of one session (`/sessions/:sessionId`), for its teachers: the header (times, join code,
  * projector and edit links), live counts, phase controls, the chain panel, the roster table with overrides,
- * spot checks, the activity list and the export. Real-time deltas write into the query cache in batches; while real time is
+ * spot checks, insights (on request), the export and the activity list. Real-time deltas write into the query cache in batches; while real time is
  * down the lists are polled.
  */
 import type { Session } from '@qrca/contract';
@@ -21,6 +21,7 @@ import { displayStatus } from '../lib/roster-view';
 import { ActivityPanel } from './activity-panel';
 import { ChainPanel } from './chain-panel';
 import { CountsPanel } from './counts-panel';
+import { InsightsPanel } from './insights-panel';
 import { OverrideDialog } from './override-dialog';
 import { PhaseControls } from './phase-controls';
 import { RosterTable } from './roster-table';
@@ -116,6 +117,7 @@ export function DashboardPage() {
         </>
       )}
       <SpotCheckCard sessionId={sessionId} rowOf={rowOf} />
+      <InsightsPanel sessionId={sessionId} />
       <ExportLinks sessionId={sessionId} />
       <ActivityPanel sessionId={sessionId} people={people} />
       {overrideRow && (
