@@ -190,6 +190,8 @@ export async function createServices(
   const audit = new AuditLog();
   const presence = new PresenceService(access, cache, clock);
   const roster = new RosterService({ access, writer, users });
+  const devices = new DeviceRepository(store, clock);
+  const validation = new ValidationService({ cache, devices, clock });
   const sessions = new SessionService({
     repository,
     index,
@@ -205,6 +207,7 @@ export async function createServices(
     roles: config.auth,
     publicUrl: config.publicUrl,
     secret: config.jwtSecret,
+    validation,
   });
   const chainRules = { clock, random, config: config.chains };
   const chains = new ChainService({
@@ -241,7 +244,6 @@ export async function createServices(
     acceptPreviousSteps: config.projectorAcceptPreviousSteps,
     skewMs: config.projectorSkewMs,
   });
-  const devices = new DeviceRepository(store, clock);
   const attendance = new AttendanceService({
     repository,
     schedule,
@@ -261,7 +263,7 @@ export async function createServices(
     chains,
     attendance,
     tokens,
-    validation: new ValidationService({ cache, devices, clock }),
+    validation,
     audit,
     cache,
     clock,

@@ -9,6 +9,9 @@ import type { DeviceKey } from './auth';
 /** First field of the signed message: names the format and its version. */
 export const SCAN_SIGNATURE_PREFIX = 'QRCA1.S';
 
+/** The `scanId` a join's device signature uses (its `payload` is the join code). */
+export const JOIN_SIGNATURE_ID = 'join';
+
 /** What a scan's signature covers. */
 export interface ScanSignatureFields {
   readonly sessionId: string;

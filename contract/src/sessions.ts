@@ -131,7 +131,26 @@ export const RosterResponseSchema = z.object({ count: z.number() });
 
 export const CoTeacherRequestSchema = z.object({ email: EmailSchema });
 
-export const JoinRequestSchema = z.object({ joinCode: z.string().trim().min(4).max(32) });
+/** The device that made a request, proven by its signature (docs/api.md, "Device keys and flags"). */
+export const DeviceProofSchema = z.object({
+  /** The device key's RFC 7638 thumbprint (`deviceIdOf`). */
+  id: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
+  /** ECDSA P-256 / SHA-256 over `scanSignatureMessage`, IEEE P1363 r || s, base64url. */
+  signature: z.string().max(512).optional(),
+  /** When the device signed (unix ms, server clock as the device knows it); part of the signed message. */
+  signedAt: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+});
+export type DeviceProof = z.infer<typeof DeviceProofSchema>;
+
+export const JoinRequestSchema = z.object({
+  joinCode: z.string().trim().min(4).max(32),
+  /**
+   * The joining device, signed as a scan with `scanId` `join` and the join code as `payload`
+   * (`JOIN_SIGNATURE_ID`): a phone that joins for a second account is flagged `shared_device` (refused under
+   * device policy `enforce`) before it scans anything.
+   */
+  device: DeviceProofSchema.optional(),
+});
 
 export const EntryStatusSchema = z.enum(['on_time', 'late']);
 export const FinalStatusSchema = z.enum(['present', 'late', 'early_leave', 'left_early', 'absent']);
@@ -200,17 +219,8 @@ export const ScanRequestSchema = z.object({
   scanId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
   payload: z.string().trim().min(1).max(256),
   location: LocationSchema.optional(),
-  /** The device that scanned (docs/api.md, "Device keys and flags"); its key was registered at sign-in. */
-  device: z
-    .object({
-      /** The device key's RFC 7638 thumbprint (`deviceIdOf`). */
-      id: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
-      /** ECDSA P-256 / SHA-256 over `scanSignatureMessage`, IEEE P1363 r || s, base64url. */
-      signature: z.string().max(512).optional(),
-      /** When the device signed (unix ms, server clock as the device knows it); part of the signed message. */
-      signedAt: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
-    })
-    .optional(),
+  /** The device that scanned; its key was registered at sign-in. */
+  device: DeviceProofSchema.optional(),
 });
 export type ScanRequest = z.infer<typeof ScanRequestSchema>;
 

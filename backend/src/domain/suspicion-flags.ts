@@ -117,7 +117,7 @@ export function sharedDeviceRule(input: {
       ...observe(
         'shared_device',
         at,
-        `this device also scanned for ${count === 1 ? 'another account' : `${count} other accounts`} in this session`,
+        `this device was also used for ${count === 1 ? 'another account' : `${count} other accounts`} in this session`,
         facts,
       ),
       ...(others.length === 1 && others[0] ? { otherStudentId: others[0].studentId } : {}),
@@ -125,12 +125,7 @@ export function sharedDeviceRule(input: {
     others: others.map((other) => ({
       studentId: other.studentId,
       evidence: {
-        ...observe(
-          'shared_device',
-          at,
-          'the device this student scanned with later scanned for another account',
-          facts,
-        ),
+        ...observe('shared_device', at, 'the device this student used was later used for another account', facts),
         otherStudentId: studentId,
       },
     })),

@@ -91,7 +91,7 @@ export const sessionRoutes = [
   }),
 
   defineRoute(routes.sessionsJoin, async ({ caller, params, body, clientIp, services }) => ({
-    jsonBody: await services.sessions.joinSession(caller, params.id, body.joinCode, clientIp),
+    jsonBody: await services.sessions.joinSession(caller, params.id, body.joinCode, clientIp, body.device),
   })),
 
   defineRoute(routes.sessionsHeartbeat, async ({ caller, params, clientIp, services }) => {

@@ -2,7 +2,15 @@
 // the session's device policy (enforce refuses a bad signature, warn flags it), shared and changed devices, and
 // the relay and timing flags of a hand-off (too fast, late code on a fake clock, different networks) — each with
 // its evidence on the row, in the attendance list, the audit event and the export.
-import type { AttendanceRow, AuditEvent, CreateSessionRequest, ExportJsonSchema, Session } from '@qrca/contract';
+import {
+  JOIN_SIGNATURE_ID,
+  signScan,
+  type AttendanceRow,
+  type AuditEvent,
+  type CreateSessionRequest,
+  type ExportJsonSchema,
+  type Session,
+} from '@qrca/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import {
@@ -47,11 +55,16 @@ async function entryCode(host: TestHost, teacher: Person, session: Session): Pro
   return (code.json as { payload: string }).payload;
 }
 
-/** POSTs a scan body as `person` (optionally from a forwarded client address). */
-async function postScan(host: TestHost, session: Session, person: Person, body: unknown, forwardedFor?: string) {
-  const response = await host.fetch(`/api/sessions/${session.id}/scans`, postAs(person, body, forwardedFor));
+/** POSTs a JSON body to `path` as `person` (optionally from a forwarded client address); status and error. */
+async function postScanLike(host: TestHost, path: string, person: Person, body: unknown, forwardedFor?: string) {
+  const response = await host.fetch(path, postAs(person, body, forwardedFor));
   const json = (await response.json()) as { error?: { code: string; details?: { reason?: string } } };
   return { status: response.status, code: json.error?.code, reason: json.error?.details?.reason, json };
+}
+
+/** POSTs a scan body as `person` (optionally from a forwarded client address). */
+function postScan(host: TestHost, session: Session, person: Person, body: unknown, forwardedFor?: string) {
+  return postScanLike(host, `/api/sessions/${session.id}/scans`, person, body, forwardedFor);
 }
 
 describe('device keys and signed scans', () => {
@@ -224,6 +237,50 @@ describe('device keys and signed scans', () => {
     );
     expect([second.status, second.code, second.reason]).toEqual([422, 'NOT_ELIGIBLE', 'device_shared']);
     expect((await attendanceRow(host, teacher, strict, eve)).entry).toBeNull();
+  });
+
+  it('a phone that joins for a second account flags both at the join; enforce refuses that join', async () => {
+    const [, , ben] = students as [Person, Person, Person];
+    const phone = devices[2] as TestDevice; // Ben's phone
+    const zed = await signInWithDevice(host, 'zed@students.example.edu', phone);
+    const signedJoin = async (session: Session, who: Person, device: TestDevice) => {
+      const signedAt = Date.now();
+      const fields = { sessionId: session.id, scanId: JOIN_SIGNATURE_ID, signedAt, payload: session.joinCode };
+      const body = {
+        joinCode: session.joinCode,
+        device: { id: device.id, signature: await signScan(device.privateKey, fields), signedAt },
+      };
+      return postScanLike(host, `/api/sessions/${session.id}/join`, who, body);
+    };
+    const warn = await createSession(host, teacher, buildSession(Date.now() - 60_000, { entryMethod: 'both' }));
+    expect((await signedJoin(warn, ben, phone)).status).toBe(200);
+    expect((await signedJoin(warn, zed, phone)).status).toBe(200);
+    // Nobody scanned yet: the joins alone show the shared phone, with evidence naming the other account.
+    const zedRow = await attendanceRow(host, teacher, warn, zed);
+    const benRow = await attendanceRow(host, teacher, warn, ben);
+    expect([zedRow.flags, benRow.flags]).toEqual([['shared_device'], ['shared_device']]);
+    expect(zedRow.flagEvidence?.[0]).toMatchObject({
+      otherStudentId: ben.id,
+      scanId: JOIN_SIGNATURE_ID,
+      facts: { deviceId: phone.id, accounts: 2 },
+    });
+    // A join signed by a key the account never registered proves nothing: no flag, no refusal.
+    const stranger = await signInPerson(host, 'stranger@students.example.edu');
+    expect((await signedJoin(warn, stranger, phone)).status).toBe(200);
+    expect((await attendanceRow(host, teacher, warn, stranger)).flags).toEqual([]);
+
+    const strict = await createSession(
+      host,
+      teacher,
+      buildSession(Date.now() - 60_000, { entryMethod: 'both', devicePolicy: 'enforce' }),
+    );
+    expect((await signedJoin(strict, ben, phone)).status).toBe(200);
+    const refused = await signedJoin(strict, zed, phone);
+    expect([refused.status, refused.code, refused.reason]).toEqual([422, 'NOT_ELIGIBLE', 'device_shared']);
+    const list = (await api(host, teacher, 'GET', `sessions/${strict.id}/attendance`)).json as {
+      rows: AttendanceRow[];
+    };
+    expect(list.rows.find((row) => row.studentId === zed.id)?.joined ?? false).toBe(false);
   });
 
   it('a device change mid-session is flagged, naming both devices', async () => {

@@ -4,23 +4,26 @@
  */
 import type {
   CreateSessionRequest,
+  DeviceProof,
   MyStatus,
   RosterEntry,
   Session,
   StudentSession,
   UpdateSessionRequest,
 } from '@qrca/contract';
+import { JOIN_SIGNATURE_ID } from '@qrca/contract';
 import { createHmac, hkdfSync, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { requireAccess, type Relation } from '../domain/access-policy';
 import { emptyAttendance, type AttendanceRecord, type SessionRecord } from '../domain/records';
 import { validateSettings } from '../domain/session-settings';
+import { sharedDeviceRule, withEvidence } from '../domain/suspicion-flags';
 import { roleFor, type RoleRules } from '../domain/roles';
 import { AppError, NotFoundError, RateLimitedError, ValidationError } from '../middleware/errors';
 import type { Clock } from '../ports/clock';
 import { StoreConflictError } from '../ports/table-store';
 import { presentMyStatus } from '../presenters/attendance.presenter';
 import { presentSession, presentStudentSession } from '../presenters/session.presenter';
-import { create, replace } from '../repositories/session-changes';
+import { create, replace, type RowWrite } from '../repositories/session-changes';
 import type { SessionIndexRepository } from '../repositories/session-index.repository';
 import type { SessionScheduleRepository } from '../repositories/session-schedule.repository';
 import type { SessionRepository } from '../repositories/session.repository';
@@ -33,6 +36,7 @@ import type { RosterService } from './roster.service';
 import { teacherRole, type SessionAccess } from './session-access';
 import type { SessionWriter } from './session-writer';
 import type { TeacherService } from './teacher.service';
+import type { ValidationService } from './validation.service';
 
 const JOIN_CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 const MAX_CO_TEACHERS = 20;
@@ -55,6 +59,8 @@ export interface SessionDependencies {
   readonly publicUrl: string;
   /** Server secret that idempotent session ids derive from (JWT_SECRET). */
   readonly secret: string;
+  /** Proves a joining device by its signature. */
+  readonly validation: ValidationService;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -249,6 +255,7 @@ export class SessionService {
     sessionId: string,
     joinCode: string,
     clientIp: string | undefined,
+    device?: DeviceProof,
   ): Promise<{ status: MyStatus }> {
     const { access, repository, writer, index, presence, clock } = this.deps;
     // Counted before the code is checked: join codes must not be guessable by trying.
@@ -269,15 +276,21 @@ export class SessionService {
       throw new AppError('NOT_ON_ROSTER', 'You are not on this class list. Ask your teacher to add you.');
     }
     const base = existing?.value ?? emptyAttendance(caller.id, caller.email);
-    const row: AttendanceRecord = {
+    const joined: AttendanceRecord = {
       ...base,
       joinedAt: iso(clock.now()),
       name: rosterEntry?.name ?? base.name,
       onRoster: session.rosterCount > 0 && onRoster,
       flags: onRoster ? base.flags : [...new Set([...base.flags, 'not_on_roster'])],
     };
+    const phone = device ? await this.deviceAtJoin(caller, session, joinCode, device) : undefined;
+    const row = phone?.row(joined) ?? joined;
     try {
-      await writer.commit({ sessionId, attendance: [existing ? replace(existing, row) : create(row)] });
+      await writer.commit({
+        sessionId,
+        attendance: [existing ? replace(existing, row) : create(row), ...(phone?.others ?? [])],
+        ...(phone?.use ? { devices: [phone.use] } : {}),
+      });
     } catch (error) {
       // A concurrent join of the same student won; its row is the answer.
       if (!(error instanceof StoreConflictError)) throw error;
@@ -287,6 +300,45 @@ export class SessionService {
     }
     await presence.markOnline(sessionId, caller.id, clientIp);
     return { status: presentMyStatus(row, session) };
+  }
+
+  /**
+   * What joining with a proven device changes (only a valid signature proves one): the phone's use in the session,
+   * and when it already joined or scanned for another account, `shared_device` on both rows (decision 0013).
+   * @throws AppError NOT_ELIGIBLE (`device_shared`) for a second account on one device under device policy `enforce`.
+   */
+  private async deviceAtJoin(caller: Caller, session: SessionRecord, joinCode: string, device: DeviceProof) {
+    const { validation, repository, clock } = this.deps;
+    const proof = { scanId: JOIN_SIGNATURE_ID, payload: joinCode, device };
+    if ((await validation.proveDevice(caller.id, session, proof)) !== 'valid') return undefined;
+    const use = await repository.getDeviceUse(session.id, device.id);
+    const shared = sharedDeviceRule({
+      policy: session.devicePolicy ?? 'warn',
+      studentId: caller.id,
+      deviceId: device.id,
+      use: use?.value,
+      at: { nowMs: clock.now(), scanId: JOIN_SIGNATURE_ID },
+    });
+    if (shared.refuse) {
+      throw new AppError(
+        'NOT_ELIGIBLE',
+        'This phone already joined for another student in this session. Join from your own phone.',
+        { details: { reason: 'device_shared' } },
+      );
+    }
+    const others: RowWrite<AttendanceRecord>[] = [];
+    for (const other of shared.others) {
+      const stored = await repository.getAttendance(session.id, other.studentId);
+      if (stored) others.push(replace(stored, withEvidence(stored.value, [other.evidence])));
+    }
+    return {
+      row: (row: AttendanceRecord): AttendanceRecord => ({
+        ...withEvidence(row, shared.scanner ? [shared.scanner] : []),
+        deviceId: device.id,
+      }),
+      others,
+      use: shared.next ? (use ? replace(use, shared.next) : create(shared.next)) : undefined,
+    };
   }
 
   /** The writes after the session record (owner's index row, the start timer); idempotent. */

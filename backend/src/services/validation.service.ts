@@ -142,11 +142,25 @@ export class ValidationService {
     return { verdicts: { ...verdicts, observations } };
   }
 
+  /**
+   * The verdict on a request's device signature (a scan's, or a join's with `scanId` `join`), against the caller's
+   * registered key of that device id; `off` under the session's device policy `off`. Store and cache failures
+   * propagate.
+   */
+  async proveDevice(
+    studentId: string,
+    session: SessionRecord,
+    input: Pick<ScanRequest, 'scanId' | 'payload' | 'device'>,
+  ): Promise<SignatureVerdict> {
+    if ((session.devicePolicy ?? 'warn') === 'off') return 'off';
+    return this.signatureOf(studentId, session.id, input, this.deps.clock.now());
+  }
+
   /** The verdict on the scan's device signature, against the caller's registered key of that device id. */
   private async signatureOf(
     studentId: string,
     sessionId: string,
-    input: ScanRequest,
+    input: Pick<ScanRequest, 'scanId' | 'payload' | 'device'>,
     nowMs: number,
   ): Promise<SignatureVerdict> {
     const scan = {

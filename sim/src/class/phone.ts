@@ -5,7 +5,15 @@
  * holds the baton in turn; arrives late and scans the projector's late code; leaves early with the early-leave
  * code; checks out through exit chains. Scans carry a fresh scan id; a transient failure is resent with the same.
  */
-import { chainQrAt, signScan, type ChainPhase, type Hold, type MyStatus, type ProjectorKind } from '@qrca/contract';
+import {
+  chainQrAt,
+  JOIN_SIGNATURE_ID,
+  signScan,
+  type ChainPhase,
+  type Hold,
+  type MyStatus,
+  type ProjectorKind,
+} from '@qrca/contract';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiClient, Answer, ResponseOf } from '../api/api-client';
@@ -65,7 +73,19 @@ export class Phone {
   /** Joins with the join code (also marks the student online). @throws Error when refused. */
   async join(): Promise<void> {
     const { api, sessionId, joinCode } = this.settings;
-    const answer = await api.call('sessionsJoin', { params: { id: sessionId }, body: { joinCode }, as: this.person });
+    // Signed by the phone's device key, as the app signs its join.
+    const key = this.person.device;
+    const signedAt = Date.now();
+    const device = key && {
+      id: key.deviceId,
+      signature: await signScan(key.privateKey, { sessionId, scanId: JOIN_SIGNATURE_ID, signedAt, payload: joinCode }),
+      signedAt,
+    };
+    const answer = await api.call('sessionsJoin', {
+      params: { id: sessionId },
+      body: { joinCode, ...(device ? { device } : {}) },
+      as: this.person,
+    });
     if (!answer.ok) throw new Error(`join of ${this.person.email}: ${answer.code} ${answer.message}`);
     this.status = answer.data.status;
     this.joined = true;

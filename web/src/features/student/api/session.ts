@@ -1,7 +1,8 @@
 /** A student's session: the session as they see it, their own status and hold, joining, heartbeats. */
-import { routes, type Hold, type MyStatus } from '@qrca/contract';
+import { JOIN_SIGNATURE_ID, routes, type Hold, type MyStatus } from '@qrca/contract';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { call } from '../../../lib/api-client';
+import { deviceSignerFor } from '../lib/device-signer';
 
 export const sessionKey = (id: string) => ['session', id] as const;
 export const myViewKey = (id: string) => ['session', id, 'me'] as const;
@@ -22,10 +23,22 @@ export function useMyView(sessionId: string, pollMs: number | false) {
   });
 }
 
-export function useJoin(sessionId: string) {
+/**
+ * Joins with the code; signed by this device's key when it has one (registered first if needed), so a phone
+ * joining for a second account is seen at once (`shared_device`).
+ */
+export function useJoin(sessionId: string, userId: string | undefined) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (joinCode: string) => call(routes.sessionsJoin, { params: { id: sessionId }, body: { joinCode } }),
+    mutationFn: async (joinCode: string) => {
+      const device = userId
+        ? await deviceSignerFor(userId).sign({ sessionId, scanId: JOIN_SIGNATURE_ID, payload: joinCode })
+        : undefined;
+      return call(routes.sessionsJoin, {
+        params: { id: sessionId },
+        body: { joinCode, ...(device ? { device } : {}) },
+      });
+    },
     onSuccess: async () => {
       await client.invalidateQueries({ queryKey: sessionKey(sessionId) });
     },

@@ -10,7 +10,7 @@ export function JoinPage() {
   const [params] = useSearchParams();
   const code = params.get('code') ?? '';
   const me = useMe();
-  const join = useJoin(sessionId);
+  const join = useJoin(sessionId, me.data?.id);
   const asked = useRef(false);
   const isStudent = me.data?.role === 'student';
 

@@ -8,11 +8,8 @@
 import { routes, type ScanRequest, type ScanResponse } from '@qrca/contract';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError, call } from '../../../lib/api-client';
-import { forgetRegistration, isRegistered, loadDeviceKey, rememberRegistration } from '../../../lib/device-key';
-import { serverNow } from '../../../lib/server-clock';
-import { registerDevice } from '../../auth/api/register-device';
 import { afterFailure, keptScans, retryScan, type PendingScan } from '../lib/scan-queue';
-import { ScanSigner } from '../lib/scan-signer';
+import { deviceSignerFor } from '../lib/device-signer';
 
 const STORAGE_KEY = 'qrca:pending-scans';
 const RETRY_EVERY_MS = 5_000;
@@ -35,17 +32,6 @@ function save(all: readonly PendingScan[]): void {
 
 const newScanId = () => crypto.randomUUID();
 
-/** The signer of `userId` on this device, over IndexedDB, the registration route and the server clock. */
-const newSigner = (userId: string) =>
-  new ScanSigner(userId, {
-    loadKey: loadDeviceKey,
-    isRegistered,
-    rememberRegistration,
-    forgetRegistration,
-    register: registerDevice,
-    now: serverNow,
-  });
-
 export type ScanOutcome =
   | { readonly kind: 'answered'; readonly answer: ScanResponse }
   | { readonly kind: 'refused'; readonly error: ApiError }
@@ -58,7 +44,7 @@ export function useScans(sessionId: string, userId: string, onOutcome: (outcome:
   const outcome = useRef(onOutcome);
   outcome.current = onOutcome;
   const sending = useRef(new Set<string>());
-  const signer = useMemo(() => newSigner(userId), [userId]);
+  const signer = useMemo(() => deviceSignerFor(userId), [userId]);
 
   // The key is made and registered as the page opens, so the first scan waits for neither.
   useEffect(() => {
