@@ -322,7 +322,7 @@ export class SessionService {
     if (shared.refuse) {
       throw new AppError(
         'NOT_ELIGIBLE',
-        'This phone already joined for another student in this session. Join from your own phone.',
+        'This phone was already used for another student in this session. Use your own phone.',
         { details: { reason: 'device_shared' } },
       );
     }

@@ -35,7 +35,7 @@ describe('the API client maps every error of the catalogue', () => {
     const refused = (details: Record<string, unknown>) =>
       toApiError(422, { error: { code: 'NOT_ELIGIBLE', message: 'server words', correlationId: 'c-3', details } });
     expect(refused({ reason: 'device_shared' }).message).toBe(
-      'This phone already checked in another student in this session. Scan from your own phone.',
+      'This phone was already used for another student in this session. Use your own phone.',
     );
     expect(DEVICE_SHARED_MESSAGE).toBe(refused({ reason: 'device_shared' }).message);
     for (const verdict of ['missing', 'unknown_device', 'invalid', 'stale'] as const) {

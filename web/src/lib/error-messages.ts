@@ -54,6 +54,6 @@ export const signatureRefusalMessages: Record<RefusedSignature, string> = {
   stale: 'Your phone’s clock seems far off. Set it to the automatic time, reload the page and scan again.',
 };
 
-/** What the app says when the phone already checked in another student in the session (`device_shared`). */
+/** What the app says when the phone was already used (joined or scanned) for another student (`device_shared`). */
 export const DEVICE_SHARED_MESSAGE =
-  'This phone already checked in another student in this session. Scan from your own phone.';
+  'This phone was already used for another student in this session. Use your own phone.';
