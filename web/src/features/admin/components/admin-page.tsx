@@ -2,7 +2,7 @@
 import { EmailSchema, type TeacherEntry } from '@qrca/contract';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
-import { ConfirmDialog } from '../../../components/confirm-dialog';
+import { ConfirmModal } from '../../../components/modal';
 import { Busy, ErrorNotice, humanError, PageMessage } from '../../../components/notice';
 import { useMe } from '../../auth/api/me';
 import { useAddTeacher, useRemoveTeacher, useTeachers } from '../api/teachers';
@@ -115,7 +115,7 @@ function TeachersAdmin() {
   const statusLine = useRef<HTMLParagraphElement>(null);
 
   // After a removal the row (and the button that opened the dialog) is gone: focus the news instead. This runs
-  // after the dialog has closed (its effect runs first).
+  // after the dialog has closed (its layout-effect cleanup, which returns focus to the opener, runs first).
   useEffect(() => {
     if (removed > 0) statusLine.current?.focus();
   }, [removed]);
@@ -154,21 +154,23 @@ function TeachersAdmin() {
           />
         )}
       </section>
-      <ConfirmDialog
-        open={removing !== undefined}
-        title={`Remove ${removing ?? ''} from the teachers?`}
-        confirmLabel="Remove"
-        busyLabel="Removing…"
-        busy={remove.isPending}
-        error={remove.error}
-        onConfirm={confirm}
-        onCancel={() => setRemoving(undefined)}
-      >
-        <p>
-          They can no longer create or run sessions, unless their email domain makes them a teacher anyway. Sessions
-          they own stay as they are.
-        </p>
-      </ConfirmDialog>
+      {removing !== undefined && (
+        <ConfirmModal
+          title={`Remove ${removing} from the teachers?`}
+          confirmLabel="Remove"
+          busyLabel="Removing…"
+          tone="danger"
+          busy={remove.isPending}
+          error={remove.error}
+          onConfirm={confirm}
+          onClose={() => setRemoving(undefined)}
+        >
+          <p>
+            They can no longer create or run sessions, unless their email domain makes them a teacher anyway. Sessions
+            they own stay as they are.
+          </p>
+        </ConfirmModal>
+      )}
     </>
   );
 }

@@ -4,6 +4,7 @@
  */
 import type { AttendanceRow, Chain, ChainPhase, Session } from '@qrca/contract';
 import { memo, useId, useMemo, useState, type FormEvent } from 'react';
+import { ConfirmModal } from '../../../components/modal';
 import { ErrorNotice } from '../../../components/notice';
 import { useChainActions, useStartChains } from '../api/chains';
 import type { StallNotice } from '../hooks/use-live-dashboard';
@@ -20,7 +21,6 @@ import { formatAgo } from '../lib/labels';
 import { phaseActions } from '../lib/phases';
 import { ActionButton } from './action-button';
 import { HandDialog } from './hand-dialog';
-import { ConfirmModal } from './modal';
 
 function StartChainsForm({ sessionId, phases }: { sessionId: string; phases: readonly ChainPhase[] }) {
   const start = useStartChains(sessionId);

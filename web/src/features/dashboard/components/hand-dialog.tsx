@@ -1,9 +1,9 @@
 /** "Hand to…": pick a student who may take the chain (searchable), then hand it over. */
 import type { AttendanceRow } from '@qrca/contract';
 import { useId, useMemo, useState, type FormEvent } from 'react';
+import { Modal } from '../../../components/modal';
 import { ErrorNotice } from '../../../components/notice';
 import { matchesSearch } from '../lib/roster-view';
-import { Modal } from './modal';
 
 /** At most this many choices are listed; searching narrows them down. */
 const SHOWN = 50;
@@ -85,7 +85,7 @@ export function HandDialog({ chainName, candidates, busy, error, onHand, onClose
           </p>
         )}
         <ErrorNotice error={error} />
-        <div className="dash-dialog-actions">
+        <div className="modal-actions">
           <button type="button" className="secondary" aria-disabled={busy} onClick={() => !busy && onClose()}>
             Cancel
           </button>

@@ -1,10 +1,10 @@
 /** The override dialog: a teacher sets a student's final status with a reason (audited by the server). */
 import { FinalStatusSchema, type AttendanceRow, type FinalStatus } from '@qrca/contract';
 import { useId, useRef, useState, type FormEvent } from 'react';
+import { Modal } from '../../../components/modal';
 import { ErrorNotice } from '../../../components/notice';
 import { useOverride } from '../api/attendance';
 import { formatDateTime, STATUS_HINT, STATUS_LABEL, type DisplayStatus } from '../lib/labels';
-import { Modal } from './modal';
 
 const REASON_MAX = 500;
 
@@ -90,7 +90,7 @@ export function OverrideDialog({ sessionId, row, status, onClose }: OverrideDial
           {missing ? 'Write a reason: it is kept in the audit log.' : 'Required; kept in the audit log with your name.'}
         </p>
         <ErrorNotice error={override.error} />
-        <div className="dash-dialog-actions">
+        <div className="modal-actions">
           <button
             type="button"
             className="secondary"

@@ -4,13 +4,13 @@
  */
 import type { Session } from '@qrca/contract';
 import { useState } from 'react';
+import { ConfirmModal } from '../../../components/modal';
 import { ErrorNotice } from '../../../components/notice';
 import { useStartChains } from '../api/chains';
 import { useSessionAction, type SessionAction } from '../api/session-actions';
 import { formatTime } from '../lib/labels';
 import { phaseActions } from '../lib/phases';
 import { ActionButton } from './action-button';
-import { ConfirmModal } from './modal';
 
 /** How students check in on time, as the session is set up. */
 const ON_TIME_BY: Record<Session['entryMethod'], string> = {

@@ -2,7 +2,7 @@
 import type { Session } from '@qrca/contract';
 import { useState } from 'react';
 import { useNavigate } from 'react-router';
-import { ConfirmDialog } from '../../../components/confirm-dialog';
+import { ConfirmModal } from '../../../components/modal';
 import { useDeleteSession } from '../api/delete-session';
 
 export function DeleteSession({ session }: { session: Session }) {
@@ -33,21 +33,23 @@ export function DeleteSession({ session }: { session: Session }) {
       >
         Delete session
       </button>
-      <ConfirmDialog
-        open={open}
-        title={`Delete “${session.title}”?`}
-        confirmLabel="Delete for good"
-        busyLabel="Deleting…"
-        busy={remove.isPending}
-        error={remove.error}
-        onConfirm={confirm}
-        onCancel={() => setOpen(false)}
-      >
-        <p>
-          This removes the session, its roster and all its attendance records. Students can no longer join it. This
-          cannot be undone.
-        </p>
-      </ConfirmDialog>
+      {open && (
+        <ConfirmModal
+          title={`Delete “${session.title}”?`}
+          confirmLabel="Delete for good"
+          busyLabel="Deleting…"
+          tone="danger"
+          busy={remove.isPending}
+          error={remove.error}
+          onConfirm={confirm}
+          onClose={() => setOpen(false)}
+        >
+          <p>
+            This removes the session, its roster and all its attendance records. Students can no longer join it. This
+            cannot be undone.
+          </p>
+        </ConfirmModal>
+      )}
     </section>
   );
 }
