@@ -121,7 +121,7 @@ describe('insights', () => {
   });
 
   it('writes the summary through Azure OpenAI from numbers alone, remembers it, and copes with an outage', async () => {
-    const server = await startChatServer({ content: 'Most of the class checked in within a minute.' });
+    const server = await startChatServer({ fallback: { content: 'Most of the class checked in within a minute.' } });
     servers.push(server);
     const host = await startTestHost(
       {

@@ -8,6 +8,9 @@ import type { AddressInfo, Socket } from 'node:net';
 
 export interface ChatRequest {
   readonly path: string;
+  /** The deployment named in the path. */
+  readonly deployment: string;
+  readonly apiVersion: string | null;
   readonly headers: IncomingHttpHeaders;
   readonly body: { messages?: { role: string; content: string }[]; [key: string]: unknown };
 }
@@ -17,6 +20,16 @@ export type ChatReply =
   | { readonly content: string }
   | { readonly status: number; readonly headers?: Record<string, string> }
   | { readonly hang: true };
+
+export interface ChatServerOptions {
+  /** The first reply when nothing is scripted (see {@link ChatServer.replies}). */
+  readonly fallback?: ChatReply;
+  /** Decides each answer instead of the script (it sees every request so far, this one last). */
+  readonly route?: (request: ChatRequest, requests: readonly ChatRequest[]) => ChatReply;
+  /** The credentials accepted (`api-key` header, or `Authorization: Bearer …`); any request passes without. */
+  readonly apiKey?: string;
+  readonly bearerToken?: string;
+}
 
 export interface ChatServer {
   /** The endpoint to configure (`AZURE_OPENAI_ENDPOINT`), with a trailing slash. */
@@ -28,7 +41,7 @@ export interface ChatServer {
   close(): Promise<void>;
 }
 
-const PATH = /^\/openai\/deployments\/[^/]+\/chat\/completions$/;
+const PATH = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/;
 
 function answer(response: ServerResponse, reply: ChatReply, model: string): void {
   if ('hang' in reply) return;
@@ -50,25 +63,42 @@ function answer(response: ServerResponse, reply: ChatReply, model: string): void
   );
 }
 
+const UNAUTHORIZED: ChatReply = { status: 401 };
+
 /** Starts the server on 127.0.0.1 (a free port). */
-export async function startChatServer(fallback: ChatReply = { content: 'A calm, quick class.' }): Promise<ChatServer> {
+export async function startChatServer(options: ChatServerOptions = {}): Promise<ChatServer> {
   const requests: ChatRequest[] = [];
   const replies: ChatReply[] = [];
   const sockets = new Set<Socket>();
-  const state = { fallback };
+  const state = { fallback: options.fallback ?? { content: 'A calm, quick class.' } };
+  const authorized = (headers: IncomingHttpHeaders) =>
+    (options.apiKey === undefined && options.bearerToken === undefined) ||
+    (options.apiKey !== undefined && headers['api-key'] === options.apiKey) ||
+    (options.bearerToken !== undefined && headers.authorization === `Bearer ${options.bearerToken}`);
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const url = new URL(request.url ?? '/', 'http://localhost');
-      if (request.method !== 'POST' || !PATH.test(url.pathname) || !url.searchParams.get('api-version')) {
+      const deployment = PATH.exec(url.pathname)?.[1];
+      if (request.method !== 'POST' || deployment === undefined) {
         response.writeHead(404, { 'content-type': 'application/json' });
         response.end(JSON.stringify({ error: { code: 'NotFound', message: 'not a chat-completions call' } }));
         return;
       }
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as ChatRequest['body'];
-      requests.push({ path: url.pathname, headers: request.headers, body });
-      answer(response, replies.shift() ?? state.fallback, String(body['model'] ?? 'gpt-4o-mini'));
+      const received: ChatRequest = {
+        path: url.pathname,
+        deployment: decodeURIComponent(deployment),
+        apiVersion: url.searchParams.get('api-version'),
+        headers: request.headers,
+        body,
+      };
+      requests.push(received);
+      const reply = !authorized(request.headers)
+        ? UNAUTHORIZED
+        : (options.route?.(received, requests) ?? replies.shift() ?? state.fallback);
+      answer(response, reply, String(body['model'] ?? 'gpt-4o-mini'));
     });
   });
   server.on('connection', (socket) => {
