@@ -2,7 +2,8 @@
 // holder checked in when the teacher closes it), one outsider (flagged) types the projector's code — and two are
 // spot-checked. The teacher opens the dashboard: every tile says what `GET …/insights` says, the check-in curve is
 // drawn on a canvas named by its sentence, its table opens, the AI summary is off (no Azure OpenAI here). The
-// session ends; after Refresh the panel says its figures are final.
+// session ends; after Refresh the panel says its figures are final. Then, on a host whose Azure OpenAI is a local
+// chat-completions server: the figures come at once and the summary follows in a request of its own.
 import {
   ChainListResponseSchema,
   InsightsResponseSchema,
@@ -23,6 +24,7 @@ import {
   signInPerson,
   type Person,
 } from '../backend/src/test-support/classroom';
+import { startChatServer, type ChatServer } from '../backend/src/test-support/chat-completions-server';
 import type { TestHost } from '../backend/src/test-support/test-host';
 import {
   curveSentence,
@@ -287,4 +289,72 @@ describe('the insights panel', () => {
     await checkConsoleScreen(page, 'insights-final');
     await page.close();
   }, 120_000);
+});
+
+describe('the insights panel with Azure OpenAI', () => {
+  let host: TestHost;
+  let browser: Browser;
+  let chat: ChatServer;
+  const SUMMARY = 'Three students checked in within seconds; nothing needs a look.';
+
+  beforeAll(async () => {
+    chat = await startChatServer({ fallback: { content: SUMMARY }, apiKey: 'e2e-key' });
+    host = await startE2eHost({
+      AZURE_OPENAI_ENDPOINT: chat.endpoint,
+      AZURE_OPENAI_API_KEY: 'e2e-key',
+      AZURE_OPENAI_DEPLOYMENT: 'summaries',
+    });
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await host?.close();
+    await chat?.close();
+  });
+
+  it('shows the figures at once, then the summary written from them', async () => {
+    const laptop = await newPerson(browser, host.url, 'laptop');
+    const teacher = await signInContext(laptop, host, TEACHER);
+    const session = await createSession(
+      host,
+      teacher,
+      buildSession(Date.now() - 60_000, { title: 'Geography 7D — summary', devicePolicy: 'off' }),
+    );
+    const students = await Promise.all(ON_ROSTER.slice(0, 3).map((s) => signInPerson(host, s.email)));
+    for (const student of students) {
+      const joined = await api(host, student, 'POST', `sessions/${session.id}/join`, { joinCode: session.joinCode });
+      expect(joined.status).toBe(200);
+    }
+    const started = await api(host, teacher, 'POST', `sessions/${session.id}/chains`, { phase: 'entry', count: 1 });
+    const [chain] = ChainListResponseSchema.parse(started.json).chains;
+    const seed = students.find((s) => s.id === chain?.holderId) ?? fail('the seed is none of the class');
+    const { hold } = await me(host, session, seed);
+    const scanner = students.find((s) => s !== seed) ?? fail('nobody to scan');
+    const payload = await holderQr(session, hold ?? fail('no hold'), Date.now());
+    expect((await scan(host, session, scanner, payload)).status).toBe(200);
+
+    const page = await laptop.newPage();
+    const asked: string[] = [];
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.pathname.endsWith('/insights')) asked.push(url.search);
+    });
+    await page.goto(`/sessions/${session.id}`);
+    const panel = page.getByRole('region', { name: 'Insights', exact: true });
+    await panel.getByRole('heading', { name: 'Summary (written by Azure OpenAI from these numbers only)' }).waitFor({
+      timeout: SHOWN_WITHIN_MS,
+    });
+    await panel.getByText(SUMMARY, { exact: true }).waitFor();
+    // The figures first, without waiting for the model; then the summary in a request of its own (the dashboard
+    // may take its lists afresh once real time connects: the same pair again, and the model is not asked twice).
+    expect(asked[0]).toBe('?summary=skip');
+    expect(asked.filter((search, i) => search === '' && asked[i - 1] !== '?summary=skip')).toEqual([]);
+    expect(asked.filter((search) => search === '').length).toBeGreaterThanOrEqual(1);
+    expect(chat.requests).toHaveLength(1);
+    expect(JSON.stringify(chat.requests[0]?.body)).not.toContain(session.title);
+    await checkConsoleScreen(page, 'insights-summary');
+    await page.close();
+    await laptop.close();
+  }, 60_000);
 });

@@ -69,9 +69,12 @@ export const InsightFiguresSchema = z.object({
 });
 export type InsightFigures = z.infer<typeof InsightFiguresSchema>;
 
-/** The optional summary: `off` without Azure OpenAI settings; `unavailable` when the service failed this time. */
+/**
+ * The optional summary: `off` without Azure OpenAI settings; `unavailable` when the service failed this time;
+ * `skipped` when the request asked for the figures alone (`?summary=skip`) and a summary can be asked for.
+ */
 export const InsightSummarySchema = z.object({
-  state: z.enum(['off', 'ready', 'unavailable']),
+  state: z.enum(['off', 'ready', 'unavailable', 'skipped']),
   text: z.string().nullable(),
 });
 export type InsightSummary = z.infer<typeof InsightSummarySchema>;

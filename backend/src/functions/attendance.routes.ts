@@ -76,9 +76,15 @@ export const attendanceRoutes = [
     jsonBody: await services.attendance.answerSpotCheck(caller, params.id, params.spotCheckId, body),
   })),
 
-  defineRoute(routes.insightsGet, async ({ caller, params, services }) => ({
-    jsonBody: await services.insights.insights(caller, params.id),
-  })),
+  defineRoute(routes.insightsGet, async ({ caller, params, request, services }) => {
+    const summary = request.query.get('summary') ?? 'include';
+    if (summary !== 'include' && summary !== 'skip') {
+      throw new ValidationError('Use ?summary=include or ?summary=skip.', [
+        { path: 'summary', message: 'include or skip' },
+      ]);
+    }
+    return { jsonBody: await services.insights.insights(caller, params.id, { summary: summary === 'include' }) };
+  }),
 
   defineRoute(routes.exportGet, async ({ caller, params, request, services }) => {
     const format = request.query.get('format') ?? 'csv';

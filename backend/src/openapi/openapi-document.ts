@@ -328,7 +328,14 @@ const ROUTE_DOCS: Record<RouteName, RouteDoc> = {
       'and spot-check answers — from the stored rows, chains and audit log. Once the session has ended the ' +
       'figures are computed once and kept (`frozen`), past the audit log’s retention. With Azure OpenAI ' +
       'configured, `summary` is a few sentences written from these numbers alone (no name, email, id or title ' +
-      'reaches it); `off` without it, `unavailable` when the service failed this time.',
+      'reaches it); `off` without it, `unavailable` when the service failed this time. `?summary=skip` answers ' +
+      'the figures at once, without waiting for a summary (`skipped` when one could be asked for).',
+    query: z.object({
+      summary: z
+        .enum(['include', 'skip'])
+        .default('include')
+        .meta({ description: '`skip`: the figures alone, without waiting for the summary.' }),
+    }),
   },
   exportGet: {
     tag: 'Attendance',

@@ -71,6 +71,9 @@ describe('insights', () => {
     }
     const live = await insightsOf(host, teacher, session);
     expect(live).toMatchObject({ sessionId: session.id, frozen: false, summary: { state: 'off', text: null } });
+    const figuresOnly = await api(host, teacher, 'GET', `sessions/${session.id}/insights?summary=skip`);
+    expect(figuresOnly.json).toMatchObject({ figures: live.figures, summary: { state: 'off', text: null } });
+    expect((await api(host, teacher, 'GET', `sessions/${session.id}/insights?summary=maybe`)).status).toBe(400);
     expect(live.figures).toMatchObject({
       students: { joined: 5, verified: 3, onTime: 3, late: 0 },
       entry: { timeTo50Ms: 10_000, timeTo90Ms: 18_000, timeTo100Ms: 18_000, byMethod: { chain: 3 } },
@@ -147,6 +150,11 @@ describe('insights', () => {
     );
     await passAlong(host, session, order, () => Date.now());
 
+    // The figures alone come at once: no summary is asked for, and the answer says one can be.
+    const skipped = await api(host, teacher, 'GET', `sessions/${session.id}/insights?summary=skip`);
+    expect((skipped.json as InsightsResponse).summary).toEqual({ state: 'skipped', text: null });
+    expect(server.requests).toHaveLength(0);
+
     const first = await insightsOf(host, teacher, session);
     expect(first.summary).toEqual({ state: 'ready', text: 'Most of the class checked in within a minute.' });
     expect(server.requests).toHaveLength(1);
@@ -169,8 +177,10 @@ describe('insights', () => {
     expect(sent).not.toContain('@');
     expect(sent).toContain(String(first.figures.students.verified));
 
-    // The same figures again: the summary is remembered, not asked for twice.
+    // The same figures again: the summary is remembered, not asked for twice (also for the figures alone).
     expect((await insightsOf(host, teacher, session)).summary.state).toBe('ready');
+    const again = await api(host, teacher, 'GET', `sessions/${session.id}/insights?summary=skip`);
+    expect((again.json as InsightsResponse).summary.state).toBe('ready');
     expect(server.requests).toHaveLength(1);
 
     // The service fails from now on: the figures still come, the summary says it is unavailable.

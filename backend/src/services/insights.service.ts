@@ -2,7 +2,8 @@
  * InsightsService: a session's insights for its teachers (domain/insights.ts) with the optional AI summary. A live
  * session's figures are computed on each request from its rows, chains and audit log; an ended session's are
  * computed once, kept beside it (so they outlive the audit log's retention) and never change. The summary is
- * written from the figures alone and remembered: per figures while live, with the kept figures once ended.
+ * written from the figures alone and remembered: per figures while live, with the kept figures once ended; a
+ * request may ask for the figures alone, so they need not wait for it.
  */
 import type { InsightFigures, InsightsResponse, InsightSummary } from '@qrca/contract';
 import { createHash } from 'node:crypto';
@@ -37,14 +38,21 @@ const digestOf = (figures: InsightFigures) =>
 export class InsightsService {
   constructor(private readonly deps: InsightsDependencies) {}
 
-  /** The session's insights and summary. @throws NotFoundError (not the caller's session). */
-  async insights(caller: Caller, sessionId: string): Promise<InsightsResponse> {
+  /**
+   * The session's insights and, unless `options.summary` is false (the figures at once), their summary.
+   * @throws NotFoundError (not the caller's session).
+   */
+  async insights(
+    caller: Caller,
+    sessionId: string,
+    options: { readonly summary: boolean } = { summary: true },
+  ): Promise<InsightsResponse> {
     const { access, repository, clock } = this.deps;
     const { session } = await access.access(caller, sessionId, 'session:write');
     const frozen = session.status === 'ended';
     if (!frozen) {
       const figures = await this.compute(session);
-      const summary = await this.summaryOf(session.id, figures, false);
+      const summary = await this.summaryOf(session.id, figures, { frozen, wanted: options.summary });
       return { sessionId, computedAt: new Date(clock.now()).toISOString(), frozen, figures, summary };
     }
     let kept = await repository.getInsights(sessionId);
@@ -52,7 +60,7 @@ export class InsightsService {
       kept = { computedAt: new Date(clock.now()).toISOString(), figures: await this.compute(session) };
       await repository.putInsights(sessionId, kept);
     }
-    const summary = await this.summaryOf(session.id, kept.figures, true, kept);
+    const summary = await this.summaryOf(session.id, kept.figures, { frozen, wanted: options.summary, kept });
     return { sessionId, computedAt: kept.computedAt, frozen, figures: kept.figures, summary };
   }
 
@@ -99,20 +107,22 @@ export class InsightsService {
 
   /**
    * The summary of `figures`: `off` without a summarizer; remembered for the same figures (live) or kept with the
-   * ended session's figures; `unavailable` when the service fails this time (asked again next time).
+   * ended session's figures; else written now unless not `wanted` (`skipped`); `unavailable` when the service fails
+   * this time (asked again next time).
    */
   private async summaryOf(
     sessionId: string,
     figures: InsightFigures,
-    frozen: boolean,
-    kept?: InsightsRecord,
+    context: { readonly frozen: boolean; readonly wanted: boolean; readonly kept?: InsightsRecord },
   ): Promise<InsightSummary> {
     const { summarizer, cache, repository, logger } = this.deps;
+    const { frozen, wanted, kept } = context;
     if (!summarizer) return { state: 'off', text: null };
     if (kept?.summary) return { state: 'ready', text: kept.summary };
     const key = cacheKeys.insightsSummary(sessionId, digestOf(figures));
     const remembered = frozen ? undefined : await cache.getJson<string>(key);
     if (remembered) return { state: 'ready', text: remembered };
+    if (!wanted) return { state: 'skipped', text: null };
     try {
       const text = await summarizer.summarize(figures, { frozen });
       if (kept) await repository.putInsights(sessionId, { ...kept, summary: text });

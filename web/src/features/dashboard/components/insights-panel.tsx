@@ -8,7 +8,7 @@
 import type { InsightFigures, InsightsResponse } from '@qrca/contract';
 import { useId, useMemo, type ReactNode } from 'react';
 import { Busy, ErrorNotice } from '../../../components/notice';
-import { useInsights } from '../api/insights';
+import { useInsights, useInsightSummary } from '../api/insights';
 import {
   curveSentence,
   flagRows,
@@ -206,7 +206,16 @@ function SpotChecks({ spot }: { spot: InsightFigures['spotChecks'] }) {
   );
 }
 
-function Summary({ summary }: { summary: InsightsResponse['summary'] }) {
+/** The summary the figures came with, or — `skipped` — the one asked for after them. */
+function Summary({ insights }: { insights: InsightsResponse }) {
+  const skipped = insights.summary.state === 'skipped';
+  const asked = useInsightSummary(insights.sessionId, skipped ? insights.computedAt : undefined);
+  if (!skipped) return <SummaryText summary={insights.summary} />;
+  if (asked.isPending) return <Busy label="Writing the summary…" />;
+  return <SummaryText summary={asked.data ?? { state: 'unavailable', text: null }} />;
+}
+
+function SummaryText({ summary }: { summary: InsightsResponse['summary'] }) {
   const titleId = useId();
   if (summary.state === 'off') return <p className="dash-hint">{SUMMARY_OFF}</p>;
   const text = summary.text?.trim();
@@ -248,7 +257,7 @@ function Figures({ insights }: { insights: InsightsResponse }) {
         <Flags flags={figures.flags} />
         <SpotChecks spot={figures.spotChecks} />
       </div>
-      <Summary summary={insights.summary} />
+      <Summary insights={insights} />
     </>
   );
 }
