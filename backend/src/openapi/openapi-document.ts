@@ -220,8 +220,10 @@ const ROUTE_DOCS: Record<RouteName, RouteDoc> = {
     summary: 'Join a session with its join code',
     description:
       'Idempotent. A wrong code looks like an unknown session (404). 60 attempts per account and 1,000 per ' +
-      'client address a minute.',
-    errors: ['NOT_ON_ROSTER', 'RATE_LIMITED', ...SESSION_WRITE],
+      'client address a minute. With `device` (signed as a scan with `scanId` `join` and the join code as ' +
+      '`payload`), a phone that already joined or scanned for another account is flagged `shared_device`, or ' +
+      'refused under device policy `enforce` (`details.reason` `device_shared`).',
+    errors: ['NOT_ON_ROSTER', 'NOT_ELIGIBLE', 'RATE_LIMITED', ...SESSION_WRITE],
   },
   sessionsHeartbeat: {
     tag: 'Sessions',

@@ -2,16 +2,16 @@
  * SessionService: create, list, read, change and delete sessions; co-teachers; joining with the join code.
  * Multi-write operations are ordered so that a retry after a failure part-way completes them.
  */
-import type {
-  CreateSessionRequest,
-  DeviceProof,
-  MyStatus,
-  RosterEntry,
-  Session,
-  StudentSession,
-  UpdateSessionRequest,
+import {
+  JOIN_SIGNATURE_ID,
+  type CreateSessionRequest,
+  type DeviceProof,
+  type MyStatus,
+  type RosterEntry,
+  type Session,
+  type StudentSession,
+  type UpdateSessionRequest,
 } from '@qrca/contract';
-import { JOIN_SIGNATURE_ID } from '@qrca/contract';
 import { createHmac, hkdfSync, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { requireAccess, type Relation } from '../domain/access-policy';
 import { emptyAttendance, type AttendanceRecord, type SessionRecord } from '../domain/records';
