@@ -31,7 +31,7 @@ import { compareInsights, type InsightsTruth } from './insights-check';
 import { CAMPUS_CIDR, campusIp, homeIp, teacherCampusIp } from './network';
 import { Phone } from './phone';
 import type { ClassPlan } from './plan';
-import { Teacher } from './teacher';
+import { Teacher, type ClosedChain } from './teacher';
 import { compareExport, type ExportCheck, type StudentTruth } from './truth';
 
 /** On-time entry stays open this long at most (the teacher closes it as soon as everyone present is verified). */
@@ -547,17 +547,8 @@ async function chainPhase(
           busy.add(holderId);
           void teacher
             .closeChain(shown.chainId)
-            .then(({ chain, window, instance }) => {
-              if (chain.holderId && !hall.isVerified(chain.holderId, phase)) {
-                hall.record({
-                  studentId: chain.holderId,
-                  kind: phase === 'entry' ? 'entry' : 'exit',
-                  method: 'teacher_close',
-                  window,
-                  instance,
-                });
-                onTeacherClose();
-              }
+            .then((closed) => {
+              if (recordTeacherClose(hall, closed)) onTeacherClose();
             })
             .catch(() => undefined)
             .finally(() => busy.delete(holderId));
@@ -591,17 +582,8 @@ async function chainPhase(
           if (shown && ![...busy].some((key) => key.startsWith('by:'))) {
             void teacher
               .closeChain(shown.chainId)
-              .then(({ chain, window, instance }) => {
-                if (chain.holderId && !hall.isVerified(chain.holderId, phase)) {
-                  hall.record({
-                    studentId: chain.holderId,
-                    kind: phase === 'entry' ? 'entry' : 'exit',
-                    method: 'teacher_close',
-                    window,
-                    instance,
-                  });
-                  onTeacherClose();
-                }
+              .then((closed) => {
+                if (recordTeacherClose(hall, closed)) onTeacherClose();
               })
               .finally(done);
           } else done();
@@ -636,13 +618,22 @@ async function chainPhase(
 async function closeOpenChains(prepared: PreparedClass): Promise<{ holderId: string; phase: ChainPhase }[]> {
   const { teacher, hall } = prepared;
   const verified: { holderId: string; phase: ChainPhase }[] = [];
-  for (const { chain, window, instance } of await teacher.closeOpenChains()) {
-    if (!chain.holderId || hall.isVerified(chain.holderId, chain.phase)) continue;
-    const kind = chain.phase === 'entry' ? 'entry' : 'exit';
-    hall.record({ studentId: chain.holderId, kind, method: 'teacher_close', window, instance });
-    verified.push({ holderId: chain.holderId, phase: chain.phase });
+  for (const closed of await teacher.closeOpenChains()) {
+    const holderId = recordTeacherClose(hall, closed);
+    if (holderId) verified.push({ holderId, phase: closed.chain.phase });
   }
   return verified;
+}
+
+/**
+ * Books a "close chain" that checked its last holder in (one not yet verified in its phase); returns that holder,
+ * or undefined when the close checked nobody in.
+ */
+function recordTeacherClose(hall: Hall, { chain, window, instance }: ClosedChain): string | undefined {
+  if (!chain.holderId || hall.isVerified(chain.holderId, chain.phase)) return undefined;
+  const kind = chain.phase === 'entry' ? 'entry' : 'exit';
+  hall.record({ studentId: chain.holderId, kind, method: 'teacher_close', window, instance });
+  return chain.holderId;
 }
 
 /** The export against the truth, the audit log's exactness and the reseeds it records. */

@@ -18,6 +18,13 @@ export interface SessionTimes {
   readonly exitWindowMinutes: number;
 }
 
+/** A chain the teacher closed, with the window of the request and the instance that served it. */
+export interface ClosedChain {
+  readonly chain: Chain;
+  readonly window: Window;
+  readonly instance: number;
+}
+
 export class Teacher {
   /** Verification key (`entry:<id>`, `exit:<id>`, `early:<id>`) → when the dashboard first showed it (epoch ms). */
   readonly seenAt = new Map<string, number>();
@@ -170,18 +177,18 @@ export class Teacher {
    * Closes every chain still open ("close chain": its last holder, if unverified, verified by the teacher); returns
    * each closed chain with the window of its request. @throws Error when refused.
    */
-  async closeOpenChains(): Promise<{ chain: Chain; window: Window; instance: number }[]> {
+  async closeOpenChains(): Promise<ClosedChain[]> {
     const { chains } = must(
       await this.api.call('chainsList', { params: { id: this.sessionId }, as: this.person }),
       'list chains',
     );
-    const closed: { chain: Chain; window: Window; instance: number }[] = [];
+    const closed: ClosedChain[] = [];
     for (const open of chains.filter((c) => c.state !== 'closed')) closed.push(await this.closeChain(open.chainId));
     return closed;
   }
 
   /** "Close chain": its last holder, if unverified, verified by the teacher. @throws Error when refused. */
-  async closeChain(chainId: string): Promise<{ chain: Chain; window: Window; instance: number }> {
+  async closeChain(chainId: string): Promise<ClosedChain> {
     const answer = await this.api.call('chainsClose', { params: { id: this.sessionId, chainId }, as: this.person });
     const chain = must(answer, 'close a chain');
     this.closedChains++;
