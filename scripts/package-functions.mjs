@@ -14,7 +14,7 @@
 // Markdown inside node_modules are left out, and native addons keep their built `.node` files and JavaScript only.
 //
 // Output: dist/functions/ (the staged folder: azure.yaml deploys it) and dist/functions.zip (for a zip deploy).
-// Options: --out <dir> (default dist/), --skip-build. Node built-ins only.
+// Options: --out <dir> (default dist/), --skip-build. Node built-ins, and fflate for the zip (scripts/package-zip.mjs).
 import { spawnSync } from 'node:child_process';
 import { builtinModules } from 'node:module';
 import {

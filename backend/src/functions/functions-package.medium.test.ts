@@ -3,10 +3,11 @@
 // (package.json `main`) loaded by a plain Node process with the local host's functions-core shim, as the Functions
 // worker would load it: every contract route and every timer must register, everything from inside the package.
 import { routes } from '@qrca/contract';
+import { unzipSync } from 'fflate';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config';
 import { timers } from './route-table';
@@ -69,19 +70,15 @@ beforeAll(() => {
   const out = temp('qrca-package-');
   node([join(ROOT, 'scripts/package-functions.mjs'), '--out', out], { cwd: ROOT });
   extracted = temp('qrca-package-extracted-');
-  const listing = node(
-    [
-      '--input-type=module',
-      '-e',
-      `import { extractZip, readZip } from ${JSON.stringify(join(ROOT, 'scripts/package-zip.mjs'))};
-       extractZip(process.argv[1], process.argv[2]);
-       process.stdout.write(JSON.stringify([...readZip(process.argv[1]).keys()]));`,
-      join(out, 'functions.zip'),
-      extracted,
-    ],
-    { cwd: ROOT },
-  );
-  zipEntries = JSON.parse(listing) as string[];
+  // Unpacked as Azure does it: every entry (its CRC checked by the reader) written out under one folder.
+  const entries = unzipSync(readFileSync(join(out, 'functions.zip')));
+  zipEntries = Object.keys(entries).filter((name) => !name.endsWith('/'));
+  for (const name of zipEntries) {
+    if (name.startsWith('/') || name.split('/').includes('..')) throw new Error(`unsafe entry name ${name}`);
+    const path = join(extracted, ...name.split('/'));
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, entries[name] as Uint8Array);
+  }
 }, 240_000);
 
 afterAll(() => {
