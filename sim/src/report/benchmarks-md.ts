@@ -14,6 +14,12 @@ export interface BenchRun {
   readonly report: SimReport;
 }
 
+/** The machine the runs were made on, from the first run's report ("unknown" without runs). */
+function machineOf(runs: readonly BenchRun[]): string {
+  const m = runs[0]?.report.machine;
+  return m ? `${m.cpus} vCPUs (${m.cpuModel}), ${m.memoryGb} GiB RAM, ${m.os}, Node ${m.node}` : 'unknown';
+}
+
 const sec = (ms: number | null) => (ms === null ? '–' : (ms / 1000).toFixed(1));
 const ms = (v: number | null) => (v === null ? '–' : String(Math.round(v * 10) / 10));
 
@@ -22,10 +28,7 @@ export function renderClassBench(
   runs: readonly BenchRun[],
   meta: { readonly date: Date; readonly note: string },
 ): string {
-  const first = runs[0]?.report;
-  const machine = first
-    ? `${first.machine.cpus} vCPUs (${first.machine.cpuModel}), ${first.machine.memoryGb} GiB RAM, ${first.machine.os}, Node ${first.machine.node}`
-    : 'unknown';
+  const machine = machineOf(runs);
   const lines = [
     SECTION_START,
     '',
@@ -136,10 +139,7 @@ export function renderPresenceBench(
   runs: readonly BenchRun[],
   meta: { readonly date: Date; readonly note: string },
 ): string {
-  const first = runs[0]?.report;
-  const machine = first
-    ? `${first.machine.cpus} vCPUs (${first.machine.cpuModel}), ${first.machine.memoryGb} GiB RAM, ${first.machine.os}, Node ${first.machine.node}`
-    : 'unknown';
+  const machine = machineOf(runs);
   const lines = [
     PRESENCE_MARKERS.start,
     '',
