@@ -76,11 +76,6 @@ export class PresenceService {
     return seen.flatMap((s) => (s.ip ? [s.ip] : []));
   }
 
-  /** Whether the student was seen in the last 30 s. */
-  async isOnline(sessionId: string, studentId: string): Promise<boolean> {
-    return (await this.cache.getJson<number>(cacheKeys.online(sessionId, studentId))) !== undefined;
-  }
-
   /** Of `studentIds`, those seen in the last 30 s, each with the client address it was seen from (when known). */
   async online(sessionId: string, studentIds: readonly string[]): Promise<Map<string, string | undefined>> {
     const seen = await Promise.all(studentIds.map((id) => this.lastSeen(sessionId, id)));

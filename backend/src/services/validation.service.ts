@@ -85,7 +85,7 @@ export class ValidationService {
     if (limited) return { verdicts: { ...base, signature: 'off', observations: [] }, refusal: limited };
 
     const policy = session.devicePolicy ?? 'warn';
-    const signature = policy === 'off' ? 'off' : await this.signatureOf(studentId, session.id, input, now);
+    const signature = await this.proveDevice(studentId, session, input);
     const verdicts = {
       ...base,
       signature,
