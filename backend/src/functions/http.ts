@@ -19,6 +19,7 @@ import {
   validationErrorFromZod,
 } from '../middleware/errors';
 import { firstIllFormedString } from '../utils/text';
+import { withDeadline } from '../utils/deadline';
 import type { Logger } from '../utils/logger';
 
 /**
@@ -26,19 +27,6 @@ import type { Logger } from '../utils/logger';
  * time out well before: store requests after 2 s, Redis commands after 1 s, per attempt).
  */
 export const REQUEST_DEADLINE_MS = 20_000;
-
-/** `work`, or a 503 DEPENDENCY_UNAVAILABLE after {@link REQUEST_DEADLINE_MS}. */
-async function withDeadline<T>(work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DependencyUnavailableError('timeout')), REQUEST_DEADLINE_MS);
-  });
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Largest JSON body accepted (rosters of 2,000 emails fit comfortably). */
 export const MAX_BODY_BYTES = 512 * 1024;
@@ -165,8 +153,11 @@ export function toAzureHandler(route: HttpRoute, runtime: ServiceRuntime): HttpH
       const params = parsePathParams(request.params) as RequestContext['params'];
       const body = route.def.request ? await readBody(request, route.def.request, route.fromCsv) : undefined;
       const clientIp = clientIpFrom(request.headers.get('x-forwarded-for'), services.config.trustedProxies);
+      // A 503 DEPENDENCY_UNAVAILABLE after the deadline.
       response = await withDeadline(
-        route.handle({ request, params, body, caller: caller as Caller, clientIp, services, correlationId, log }),
+        REQUEST_DEADLINE_MS,
+        () => new DependencyUnavailableError('timeout'),
+        () => route.handle({ request, params, body, caller: caller as Caller, clientIp, services, correlationId, log }),
       );
     } catch (error) {
       response = errorResponse(error, correlationId, log);

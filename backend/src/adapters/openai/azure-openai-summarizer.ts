@@ -9,6 +9,7 @@ import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { OpenAiConfig } from '../../config';
 import { summaryMessages } from '../../domain/insight-prompt';
 import { SummaryUnavailableError, type InsightSummarizer } from '../../ports/insight-summarizer';
+import { withDeadline } from '../../utils/deadline';
 import { retry, type RetryOptions } from '../../utils/retry';
 import { createAzureCredential, type CredentialFactory } from '../azure-identity/azure-credential';
 import { CachedToken, TokenUnavailableError } from '../azure-identity/cached-token';
@@ -90,27 +91,6 @@ function reasonOf(error: unknown): string {
   return 'Azure OpenAI request failed';
 }
 
-/**
- * Runs `work` with a signal that aborts at `ms`; rejects with DeadlineError then even if `work` ignores the
- * signal (a token request that hangs).
- */
-async function withDeadline<T>(ms: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new DeadlineError(`no answer within ${ms} ms`);
-      controller.abort(error);
-      reject(error);
-    }, ms);
-  });
-  try {
-    return await Promise.race([work(controller.signal), deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** The key, or an Entra ID token provider (tokens cached and renewed before they expire). */
 function authOf(
   config: OpenAiConfig,
@@ -178,7 +158,11 @@ export function createAzureOpenAiSummarizer(
     async summarize(figures, context): Promise<string> {
       let text: string;
       try {
-        text = await withDeadline(timeoutMs, (signal) => complete(figures, context.frozen, signal));
+        text = await withDeadline(
+          timeoutMs,
+          () => new DeadlineError(`no answer within ${timeoutMs} ms`),
+          (signal) => complete(figures, context.frozen, signal),
+        );
       } catch (error) {
         throw new SummaryUnavailableError(reasonOf(error), { cause: error });
       }
