@@ -84,13 +84,13 @@ export function assertChainsOpen(session: SessionRecord, phase: ChainPhase, nowM
 
 /**
  * The students who could take `chain` next: joined, online, eligible to hold it (not verified in its phase,
- * holding nothing), not its holder and — under an enforced network list — last seen inside it, in row order,
- * each with the client address they were last seen from.
+ * holding nothing), not its holder (if it has one yet) and — under an enforced network list — last seen inside it,
+ * in row order, each with the client address they were last seen from.
  */
 async function possibleTakers(
   session: SessionRecord,
   rows: readonly Versioned<AttendanceRecord>[],
-  chain: Pick<ChainRecord, 'holderId' | 'phase'>,
+  chain: Pick<ChainRecord, 'phase'> & { readonly holderId?: string },
   presence: PresenceService,
 ): Promise<{ row: Versioned<AttendanceRecord>; ip: string | undefined }[]> {
   const eligible = rows.filter(
@@ -152,8 +152,8 @@ export class ChainService {
     const now = clock.now();
     assertChainsOpen(session, phase, now);
     const rows = await repository.listAttendance(sessionId);
-    // Nobody holds a chain not started yet: every online student waiting for verification may seed it.
-    const candidates = (await possibleTakers(session, rows, { holderId: '', phase }, presence)).map((c) => c.row);
+    // A chain not started yet has no holder: every online student waiting for verification may seed it.
+    const candidates = (await possibleTakers(session, rows, { phase }, presence)).map((c) => c.row);
     if (candidates.length === 0) {
       throw notEligible(
         session.constraints.networks?.mode === 'enforce'
