@@ -25,13 +25,13 @@ import * as signalR from '@microsoft/signalr';
 import { chainQrAt, type Hold } from '@qrca/contract';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { buildSession, newScanId, studentEmail, type Person } from '../src/test-support/classroom';
+import { freePort } from '../src/test-support/free-port';
 import { Client, eachLimited, must, percentile, signIn, studentIp } from './http-client';
 
 const QUICK = process.argv.includes('--quick');
@@ -94,17 +94,6 @@ function rssMb(pid: number): number {
   } catch {
     return 0;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {

@@ -2,28 +2,15 @@
  * The real local host in-process for e2e (embedded defaults, real time, wall-clock timers) serving the built
  * web app, and signing people in: over HTTP into a browser context (setup), or through the sign-in screen.
  */
-import { createServer } from 'node:net';
 import { AuthVerifyResponseSchema } from '@qrca/contract';
 import type { BrowserContext, Page } from 'playwright-core';
 import { CLASS_ROLES, type Person } from '../../backend/src/test-support/classroom';
+import { freePort } from '../../backend/src/test-support/free-port';
 import { latestCode } from '../../backend/src/test-support/sign-in';
 import { startTestHost, type TestHost } from '../../backend/src/test-support/test-host';
 import { ensureWebBuild, webRoot } from './web-build';
 
 /** A free TCP port on 127.0.0.1 (closed again: the host binds it next). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
 /**
  * Starts the host as `npm start` runs it, on a free port of 127.0.0.1: SQLite in a temp dir, the in-process
  * cache, the SignalR emulator behind `/client/`, the dev outbox, the built web app, and the timers on their

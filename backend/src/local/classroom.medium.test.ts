@@ -6,11 +6,11 @@ import type { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { createServer, type AddressInfo } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../test-support/free-port';
 import { loadConfig, type AppConfig } from '../config';
 import { buildSession, CLASS_ROLES, createSession, signInPerson } from '../test-support/classroom';
 import { startTestHost, type TestHost } from '../test-support/test-host';
@@ -28,14 +28,6 @@ afterAll(() => {
 });
 
 /** A port nobody listens on right now (the join address must name the real port before the host starts). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 interface Answer {
   readonly status: number;
   readonly headers: IncomingHttpHeaders;

@@ -12,6 +12,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { azuriteConnectionString } from './azurite';
+import { freePort } from './free-port';
 
 /** Longest wait for a process to accept connections, or to exit after a signal. */
 const READY_TIMEOUT_MS = 20_000;
@@ -66,18 +67,6 @@ function installExitHook(): void {
         // already gone
       }
     }
-  });
-}
-
-/** A free TCP port on 127.0.0.1 (free when asked; a test starts its process on it at once). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
   });
 }
 

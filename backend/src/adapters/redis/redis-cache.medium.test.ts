@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { describeCacheStoreContract } from '../cache-store.contract';
+import { freePort } from '../../test-support/free-port';
 import type { RedisCacheOptions, RedisCacheStore } from './redis-cache';
 import { createRedisCacheStore } from './redis-cache';
 
@@ -207,14 +208,6 @@ describe('RedisCacheStore with no server listening', () => {
 });
 
 /** A port nothing listens on (bound, then released). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 interface Proxy {
   /** REDIS_URL with the proxy's host and port (credentials and db kept). */
   readonly url: string;

@@ -1,0 +1,14 @@
+/** A free TCP port on the loopback interface, for a server a test (or bench) is about to start. */
+import net from 'node:net';
+
+/** A free TCP port on 127.0.0.1 (free when asked; start the process on it at once). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
