@@ -8,6 +8,7 @@
 import type { InsightFigures, InsightsResponse } from '@qrca/contract';
 import { useId, useMemo, type ReactNode } from 'react';
 import { Busy, ErrorNotice } from '../../../components/notice';
+import { plural } from '../../../lib/plural';
 import { useInsights, useInsightSummary } from '../api/insights';
 import {
   curveSentence,
@@ -27,8 +28,6 @@ export const SUMMARY_TITLE = 'Summary (written by Azure OpenAI from these number
 export const SUMMARY_OFF = 'The AI summary is off: this server has no Azure OpenAI settings.';
 export const SUMMARY_UNAVAILABLE = 'The AI summary could not be written just now; the numbers above are complete.';
 export const FINAL_NOTE = 'Final: the session has ended, these figures no longer change.';
-
-const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 /**
  * One tile: what (the term), the big value, and an optional line or list under it. In a group of five: one row on a

@@ -3,6 +3,7 @@
  * display order, the check-in curve as a sentence (the chart's accessible name) and as a short table.
  */
 import type { CurvePoint, InsightFigures } from '@qrca/contract';
+import { plural } from '../../../lib/plural';
 import { FLAG_ORDER, flagText } from './labels';
 
 /** What a figure without a value shows. */
@@ -95,7 +96,7 @@ export function flagRows(byKind: Readonly<Record<string, number>>): CountRow[] {
 }
 
 /** "1 student", "3 students". */
-export const students = (n: number): string => `${n} ${n === 1 ? 'student' : 'students'}`;
+export const students = (n: number): string => plural(n, 'student', 'students');
 
 /**
  * The check-in curve in one sentence, the chart's accessible name: "Check-ins over time: 50 % after 42 s, 90 %

@@ -4,6 +4,7 @@
  */
 import type { RosterEntry, RosterRejection } from '@qrca/contract';
 import { useDeferredValue, useMemo, useState, type ChangeEvent } from 'react';
+import { plural } from '../../../lib/plural';
 import { decodeRosterBytes, MAX_ROSTER_FILE_BYTES, readRosterText, type RosterTextResult } from '../lib/roster-text';
 import { describedBy, FieldError } from './form-parts';
 
@@ -12,8 +13,6 @@ const REASONS: Record<RosterRejection['reason'], (rejection: RosterRejection) =>
   invalid_email: (r) => `“${r.email ?? ''}” is not a valid email address`,
   duplicate: (r) => `${r.email ?? 'this email'} is already on an earlier line`,
 };
-
-const plural = (n: number, one: string, many: string) => `${n.toLocaleString()} ${n === 1 ? one : many}`;
 
 function entryParts(entry: RosterEntry): { email: string; name: string | undefined } {
   return typeof entry === 'string' ? { email: entry, name: undefined } : { email: entry.email, name: entry.name };
