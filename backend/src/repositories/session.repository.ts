@@ -146,6 +146,12 @@ export class SessionRepository {
     return (await this.all<RosterRecord>(sessionId, PREFIX.roster)).map((row) => row.data);
   }
 
+  /** The whole audit log, oldest first (insights; a session's log is a few events per student). */
+  async listEvents(sessionId: string): Promise<AuditEvent[]> {
+    if (!isId(sessionId)) return [];
+    return (await this.all<AuditEvent & EntityData>(sessionId, PREFIX.event)).map((row) => row.data);
+  }
+
   /** One page of the audit log, oldest first. @throws ValidationError for a cursor that is not ours. */
   async events(
     sessionId: string,

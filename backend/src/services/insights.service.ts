@@ -17,8 +17,6 @@ import type { Logger } from '../utils/logger';
 import type { Caller } from './auth.service';
 import type { SessionAccess } from './session-access';
 
-/** Audit events read per page while computing. */
-const EVENT_PAGE = 1000;
 /** How long a live session's summary is remembered for the same figures. */
 const LIVE_SUMMARY_MS = 60 * 60_000;
 
@@ -84,7 +82,7 @@ export class InsightsService {
     const [rows, chains, events] = await Promise.all([
       repository.listAttendance(session.id),
       repository.listChains(session.id),
-      this.allEvents(session.id),
+      repository.listEvents(session.id),
     ]);
     return computeInsights({
       session,
@@ -92,17 +90,6 @@ export class InsightsService {
       chains: chains.map((chain) => chain.value),
       events,
     });
-  }
-
-  private async allEvents(sessionId: string) {
-    const events = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.deps.repository.events(sessionId, cursor, EVENT_PAGE);
-      events.push(...page.events);
-      cursor = page.cursor ?? undefined;
-    } while (cursor);
-    return events;
   }
 
   /**
