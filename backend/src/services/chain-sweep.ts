@@ -4,7 +4,7 @@
  * there is none; chains of a phase that is over close; at the session's end every open chain closes.
  */
 import type { AuditEvent } from '@qrca/contract';
-import { closeChain, passChain } from '../domain/chain-moves';
+import { closeChain } from '../domain/chain-moves';
 import { mayHoldFrom } from '../domain/eligibility';
 import { chainOpening, isOpen } from '../domain/phases';
 import type { ChainRecord, SessionRecord } from '../domain/records';
@@ -15,7 +15,7 @@ import type { SessionRepository } from '../repositories/session.repository';
 import type { Versioned } from '../repositories/versioned';
 import type { ChainConfig } from '../config';
 import type { AuditLog } from './audit-log';
-import { newNonce, passWrites, pickNextHolder } from './chain.service';
+import { reseed } from './chain.service';
 import type { PresenceService } from './presence.service';
 import type { SessionWriter } from './session-writer';
 
@@ -100,25 +100,19 @@ export class ChainSweeper {
     const { repository, writer, presence, audit, random } = this.deps;
     const sessionId = session.id;
     const rows = await repository.listAttendance(sessionId);
-    const next = await pickNextHolder(session, rows, chain.value, presence, random);
-    if (!next) {
+    const reseeded = await reseed(session, rows, chain, presence, random, now);
+    if (!reseeded) {
       await this.closeBySystem(sessionId, chain, now, 'no_candidates', stall);
       return;
     }
-    const previous = rows.find((row) => row.value.studentId === chain.value.holderId);
-    const pass = passChain(chain.value, previous?.value, next.value, {
-      nowMs: now,
-      nonce: newNonce(),
-      verifyHolder: false,
-    });
     await writer.commit({
       sessionId,
-      ...passWrites(chain, previous, next, pass),
+      ...reseeded.writes,
       events: [
         stall.event,
         audit.teacherAction('system', now, 'chain_reseeded', {
           chainId: chain.value.chainId,
-          targetId: next.value.studentId,
+          targetId: reseeded.taker.studentId,
         }),
       ],
       announce: stall.announce,

@@ -63,7 +63,7 @@ interface Judged {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-export const newNonce = () => randomBytes(16).toString('base64url');
+const newNonce = () => randomBytes(16).toString('base64url');
 
 export const notEligible = (message: string, reason: string) =>
   new AppError('NOT_ELIGIBLE', message, { details: { reason } });
@@ -107,19 +107,8 @@ async function possibleTakers(
   });
 }
 
-/** A random student to take `chain` next (see {@link possibleTakers}). Undefined when there is none. */
-export async function pickNextHolder(
-  session: SessionRecord,
-  rows: readonly Versioned<AttendanceRecord>[],
-  chain: Pick<ChainRecord, 'holderId' | 'phase'>,
-  presence: PresenceService,
-  random: () => number,
-): Promise<Versioned<AttendanceRecord> | undefined> {
-  return pickRandom(await possibleTakers(session, rows, chain, presence), 1, random)[0]?.row;
-}
-
 /** The writes of a pass: the chain, the previous holder's row (if it changes) and the taker's. */
-export function passWrites(
+function passWrites(
   chain: Versioned<ChainRecord>,
   previous: Versioned<AttendanceRecord> | undefined,
   taker: Versioned<AttendanceRecord>,
@@ -132,6 +121,35 @@ export function passWrites(
     attendance: [...(previous && pass.previous ? [replace(previous, pass.previous)] : []), replace(taker, pass.taker)],
     taken: true,
   };
+}
+
+/** A pass no scan made (a teacher's hand-over, a reseed): it does not verify the holder. */
+function handOver(
+  chain: Versioned<ChainRecord>,
+  previous: Versioned<AttendanceRecord> | undefined,
+  taker: Versioned<AttendanceRecord>,
+  nowMs: number,
+): HandOff {
+  const pass = passChain(chain.value, previous?.value, taker.value, { nowMs, nonce: newNonce(), verifyHolder: false });
+  return passWrites(chain, previous, taker, pass);
+}
+
+/**
+ * A reseed of `chain`: handed over to a random student who could take it next (see {@link possibleTakers}), with
+ * that student's row. Undefined when there is nobody.
+ */
+export async function reseed(
+  session: SessionRecord,
+  rows: readonly Versioned<AttendanceRecord>[],
+  chain: Versioned<ChainRecord>,
+  presence: PresenceService,
+  random: () => number,
+  nowMs: number,
+): Promise<{ readonly taker: AttendanceRecord; readonly writes: HandOff } | undefined> {
+  const taker = pickRandom(await possibleTakers(session, rows, chain.value, presence), 1, random)[0]?.row;
+  if (!taker) return undefined;
+  const previous = rows.find((row) => row.value.studentId === chain.value.holderId);
+  return { taker: taker.value, writes: handOver(chain, previous, taker, nowMs) };
 }
 
 export class ChainService {
@@ -252,23 +270,18 @@ export class ChainService {
         throw notEligible('That student is already verified or holds another chain.', 'not_eligible');
       }
       const previous = await this.previousHolder(sessionId, chain.value, studentId);
-      const pass = passChain(chain.value, previous?.value, target.value, {
-        nowMs: now,
-        nonce: newNonce(),
-        verifyHolder: false,
-      });
-      const writes = passWrites(chain, previous, target, pass);
+      const writes = handOver(chain, previous, target, now);
       await writer.commit({
         sessionId,
         ...writes,
         events: [audit.teacherAction(caller.id, now, 'chain_handed', { chainId, targetId: studentId })],
       });
-      return presentChain(pass.chain, target.value.name ?? target.value.email);
+      return presentChain(writes.chain, target.value.name ?? target.value.email);
     });
   }
 
   /**
-   * Passes the chain to a random student who is online and may hold it (see {@link pickNextHolder}): a stalled
+   * Passes the chain to a random student who is online and may hold it (see {@link reseed}): a stalled
    * chain restarted by the teacher. Audited as `chain_reseeded`.
    * @throws NotFoundError; AppError WRONG_PHASE, NOT_ELIGIBLE (`no_candidates`).
    */
@@ -280,22 +293,17 @@ export class ChainService {
       const chain = await this.requireChain(sessionId, chainId);
       assertChainsOpen(session, chain.value.phase, now);
       const rows = await repository.listAttendance(sessionId);
-      const next = await pickNextHolder(session, rows, chain.value, presence, random);
-      if (!next) {
+      const reseeded = await reseed(session, rows, chain, presence, random, now);
+      if (!reseeded) {
         throw notEligible('Nobody who is online and still to be verified can take this chain.', 'no_candidates');
       }
-      const previous = rows.find((row) => row.value.studentId === chain.value.holderId);
-      const pass = passChain(chain.value, previous?.value, next.value, {
-        nowMs: now,
-        nonce: newNonce(),
-        verifyHolder: false,
-      });
+      const { taker, writes } = reseeded;
       await writer.commit({
         sessionId,
-        ...passWrites(chain, previous, next, pass),
-        events: [audit.teacherAction(caller.id, now, 'chain_reseeded', { chainId, targetId: next.value.studentId })],
+        ...writes,
+        events: [audit.teacherAction(caller.id, now, 'chain_reseeded', { chainId, targetId: taker.studentId })],
       });
-      return presentChain(pass.chain, next.value.name ?? next.value.email);
+      return presentChain(writes.chain, taker.name ?? taker.email);
     });
   }
 
