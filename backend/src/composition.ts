@@ -131,14 +131,18 @@ export function openCache(config: AppConfig, context: AdapterContext): CacheStor
   });
 }
 
+/** Log levels that show info lines. */
+const INFO_OR_MORE: ReadonlySet<AppConfig['logLevel']> = new Set(['info', 'debug', 'trace']);
+
 function openMailer(config: AppConfig, clock: Clock): Mailer {
   return config.mail.kind === 'smtp'
     ? createSmtpMailer({ url: config.mail.url, from: config.mail.from })
     : new DevOutbox({
         dataDir: config.dataDir,
         clock,
-        // LOG_LEVEL=silent (tests, benches) keeps the terminal quiet; codes stay readable in the outbox.
-        ...(config.logLevel === 'silent' ? { print: () => undefined } : {}),
+        // The notice is an info line: LOG_LEVEL=warn or quieter (tests, e2e, benches) keeps the terminal quiet, and
+        // codes stay readable in the outbox.
+        ...(INFO_OR_MORE.has(config.logLevel) ? {} : { print: () => undefined }),
       });
 }
 
