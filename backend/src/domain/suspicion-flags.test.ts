@@ -4,6 +4,7 @@ import { FakeClock } from '../test-support/fake-clock';
 import { emptyAttendance, type DeviceUseRecord } from './records';
 import {
   asHandOffSide,
+  asRefusedScan,
   deviceChangedRule,
   flagsText,
   holderOfflineRule,
@@ -353,6 +354,27 @@ describe('evidence on rows and in the export', () => {
     expect(asHandOffSide(late, 'holder', { studentId: 'ben', email: 'ben@school.edu' }).detail).toContain(
       '(baton scanned by ben@school.edu)',
     );
+  });
+
+  it('puts a refused chain scan’s observation on the scanner, with the refusal in words; not a transient one', () => {
+    const apart = {
+      ...seen('network_mismatch', 'scanner on network 198.19.4.0/24, holder on 198.18.0.0/16'),
+      facts: { scannerNetwork: '198.19.4.0/24' },
+    };
+    const ben = { studentId: 'ben', email: 'ben@school.edu' };
+    expect(asRefusedScan(apart, 'BATON_TAKEN', ben)).toEqual({
+      ...apart,
+      detail:
+        'scanner on network 198.19.4.0/24, holder on 198.18.0.0/16 (tried to scan ben@school.edu’s baton, refused: someone else had just taken it)',
+      role: 'scanner',
+      otherStudentId: 'ben',
+      facts: { scannerNetwork: '198.19.4.0/24', refused: 'BATON_TAKEN' },
+    });
+    expect(asRefusedScan(apart, 'CODE_EXPIRED', ben)?.detail).toContain('refused: the code had expired');
+    expect(asRefusedScan(apart, 'NOT_ELIGIBLE', ben)?.detail).toContain('refused: they could not take it');
+    for (const code of ['RATE_LIMITED', 'DEPENDENCY_UNAVAILABLE', 'CONFLICT', 'INVALID_QR', 'toString']) {
+      expect(asRefusedScan(apart, code, ben), code).toBeUndefined();
+    }
   });
 
   it('names each flag once, keeps the first evidence per flag and per row, and leaves an unflagged row alone', () => {

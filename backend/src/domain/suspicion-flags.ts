@@ -309,6 +309,38 @@ export function asHandOffSide(
   return { ...observation, detail: `${observation.detail} (${side})`, role, otherStudentId: other.studentId };
 }
 
+/** The refusals of a chain scan after which its networks still go on the scanner's row, in words. */
+const REFUSED_IN_WORDS = {
+  BATON_TAKEN: 'someone else had just taken it',
+  CODE_EXPIRED: 'the code had expired',
+  NOT_ELIGIBLE: 'they could not take it',
+} as const;
+
+/** Whether a chain scan refused with `code` still tells where the scanner was (see {@link asRefusedScan}). */
+export const refusalIsEvidence = (code: string): code is keyof typeof REFUSED_IN_WORDS =>
+  Object.hasOwn(REFUSED_IN_WORDS, code);
+
+/**
+ * A refused chain scan's observation as it goes on the scanner's row: a baton tried from another network is
+ * evidence even when the scan lost (a relay is often too slow to win). Undefined for a refusal that says nothing
+ * about the attempt (a rate limit, an outage…). Throws nothing.
+ */
+export function asRefusedScan(
+  observation: Observation,
+  refusal: string,
+  holder: { readonly studentId: string; readonly email: string },
+): FlagEvidence | undefined {
+  if (!refusalIsEvidence(refusal)) return undefined;
+  const words = REFUSED_IN_WORDS[refusal];
+  return {
+    ...observation,
+    detail: `${observation.detail} (tried to scan ${holder.email}’s baton, refused: ${words})`,
+    role: 'scanner',
+    otherStudentId: holder.studentId,
+    facts: { ...observation.facts, refused: refusal },
+  };
+}
+
 // --- Rows and the record -----------------------------------------------------------------------------------
 
 /**

@@ -4,6 +4,7 @@
  * projector code scanned or typed — and the facts the suspicion flags need), commit once (the flow's rows with
  * their flags and evidence, the device's use, one audit event and the kept answer in one write), publish (the
  * commit point's job). A refused attempt is audited and its answer kept unless it depends on the moment; a
+ * refused chain scan from another network than the baton's holder flags the scanner's row all the same. A
  * dependency failure is never kept as the answer.
  */
 import {
@@ -20,11 +21,13 @@ import type { ChainConfig } from '../config';
 import type { AttendanceRecord, ChainRecord, SessionRecord } from '../domain/records';
 import {
   asHandOffSide,
+  asRefusedScan,
   deviceChangedRule,
   lateCodeRule,
   holderOfflineRule,
   networkMismatchRule,
   projectorNetworkRule,
+  refusalIsEvidence,
   sharedDeviceRule,
   tooFastRule,
   withEvidence,
@@ -259,12 +262,15 @@ export class ScanService {
       signature: verdicts.signature,
       ...evidenceFields(verdicts.observations),
     };
+    /** A classmate's chain code, once the attempt got as far as trying it. */
+    let tried: ChainQr | undefined;
     try {
       // Not joined: answered like an unknown session, and audited like every attempt.
       const { attendance } = await access.access(caller, sessionId, 'session:attend');
       if (session.status === 'ended') throw new AppError('SESSION_ENDED', 'This session has ended: nothing to scan.');
       if (evaluation.refusal) throw evaluation.refusal;
       const scanned = this.identify(session, input.payload, now);
+      if (scanned.flow === 'chain') tried = scanned.qr;
       const facts: AttemptFacts = { verdicts, clientIp: origin.clientIp };
       const answer = await retryOnConflict((attempt) =>
         this.commitDecision(caller, session, input.scanId, scanned, fields, now, {
@@ -277,8 +283,48 @@ export class ScanService {
       return answer;
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
-      return this.refuse(caller, sessionId, input.scanId, error, now, fields);
+      const evidence =
+        tried && refusalIsEvidence(error.code)
+          ? await this.refusedScanEvidence(caller, session, tried, error.code, origin.clientIp, {
+              nowMs: now,
+              scanId: input.scanId,
+            })
+          : undefined;
+      if (!evidence) return this.refuse(caller, sessionId, input.scanId, error, now, fields);
+      const withIt = { ...fields, ...evidenceFields([...verdicts.observations, evidence]) };
+      return this.refuse(caller, sessionId, input.scanId, error, now, withIt, evidence);
     }
+  }
+
+  /**
+   * What a refused chain scan says about where the scanner was: a baton tried from another network than its
+   * holder's (see {@link asRefusedScan}), for the scanner's row. Reads the chain and its holder's presence.
+   */
+  private async refusedScanEvidence(
+    caller: Caller,
+    session: SessionRecord,
+    qr: ChainQr,
+    refusal: ErrorCode,
+    clientIp: string | undefined,
+    at: ScanContext,
+  ): Promise<FlagEvidence | undefined> {
+    const { repository, presence, rules } = this.deps;
+    const chain = (await repository.getChain(session.id, qr.chainId))?.value;
+    if (!chain || chain.state === 'closed' || chain.holderId === caller.id) return undefined;
+    const mismatch = networkMismatchRule({
+      scannerIp: clientIp,
+      holderIp: (await presence.lastSeen(session.id, chain.holderId))?.ip,
+      allowedNetworks: session.constraints.networks?.cidrs,
+      bits: rules.flags.networkBits,
+      chainId: qr.chainId,
+      at,
+    });
+    if (!mismatch) return undefined;
+    const holder = await repository.getAttendance(session.id, chain.holderId);
+    return asRefusedScan(mismatch, refusal, {
+      studentId: chain.holderId,
+      email: holder?.value.email ?? chain.holderId,
+    });
   }
 
   /**
@@ -509,7 +555,10 @@ export class ScanService {
     return next === stored.value ? rows : [...rows, replace(stored, next)];
   }
 
-  /** Records a refused attempt (its event, and its answer unless transient), then throws the refusal. */
+  /**
+   * Records a refused attempt (its event, `evidence` on the scanner's row, and its answer unless transient), then
+   * throws the refusal.
+   */
   private async refuse(
     caller: Caller,
     sessionId: string,
@@ -517,6 +566,7 @@ export class ScanService {
     refusal: AppError,
     now: number,
     fields: ScanEventFields,
+    evidence?: FlagEvidence,
   ): Promise<never> {
     const { repository, writer, audit } = this.deps;
     const error = {
@@ -524,20 +574,27 @@ export class ScanService {
       message: refusal.message,
       ...(refusal.details ? { details: refusal.details } : {}),
     };
-    try {
-      await writer.commit({
-        sessionId,
-        events: [audit.scanEvent(caller.id, now, { ...fields, outcome: refusal.code })],
-        ...(TRANSIENT.has(refusal.code)
-          ? {}
-          : { scanAnswer: { studentId: caller.id, scanId, answer: { status: refusal.status, error } } }),
-      });
-    } catch (failure) {
-      // Another copy of this attempt kept its answer first: that is the answer.
-      if (!(failure instanceof StoreConflictError)) throw failure;
-      const winner = await repository.getScanAnswer(sessionId, caller.id, scanId);
-      if (winner) return this.replay(caller, sessionId, winner) as Promise<never>;
-      throw failure;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const row = evidence ? await repository.getAttendance(sessionId, caller.id) : undefined;
+        const flagged = row && evidence ? withEvidence(row.value, [evidence]) : undefined;
+        await writer.commit({
+          sessionId,
+          ...(row && flagged && flagged !== row.value ? { attendance: [replace(row, flagged)] } : {}),
+          events: [audit.scanEvent(caller.id, now, { ...fields, outcome: refusal.code })],
+          ...(TRANSIENT.has(refusal.code)
+            ? {}
+            : { scanAnswer: { studentId: caller.id, scanId, answer: { status: refusal.status, error } } }),
+        });
+        break;
+      } catch (failure) {
+        // Another copy of this attempt kept its answer first: that is the answer.
+        if (!(failure instanceof StoreConflictError)) throw failure;
+        const winner = await repository.getScanAnswer(sessionId, caller.id, scanId);
+        if (winner) return this.replay(caller, sessionId, winner) as Promise<never>;
+        // Else the scanner's row changed meanwhile: flag it as it is now (a few tries at most).
+        if (!evidence || attempt >= 4) throw failure;
+      }
     }
     throw refusal;
   }

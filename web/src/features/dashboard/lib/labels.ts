@@ -78,7 +78,7 @@ const FLAGS: Record<FlagKind, FlagText> = {
   network_mismatch: {
     label: 'Different networks',
     explanation:
-      'The two phones of a hand-off (or the phone and the projector) reached the server from different networks: one may be elsewhere — or just on mobile data.',
+      'The two phones of a hand-off (or the phone and the projector) reached the server from different networks: one may be elsewhere — or just on mobile data. A refused try at a classmate’s baton from another network counts too.',
   },
   holder_offline: {
     label: 'Holder offline',
