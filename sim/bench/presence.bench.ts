@@ -39,7 +39,7 @@ main({
   note:
     'A cheater is a student of the roster who stays at home (relays, off-network) or is in the room only as a phone (shared device, proxy phone); ' +
     '“verified” is a row checked in on entry once the teacher has closed the chains, “flagged” a row with any flag ' +
-    '(live relay’s target counts the cheaters the server checked in: one it kept out needs no flag); ' +
+    '(a relayed baton refused from another network flags its scanner too); ' +
     'the hall reaches the server from 4 /24s of a campus block (198.18.0.0/16) through NAT, the hosts run with `FLAG_NETWORK_IPV4_PREFIX=16` (the campus block, as docs/operations.md advises), homes from 198.19.j.0/24. ' +
     'The spot-check catch rate is the chance that one check of 5 names names a verified cheater: expected from the rows’ flags and the weighting (1 + 4 per distinct flag), and drawn by the server when it has spot checks.',
 });

@@ -106,17 +106,17 @@ const attack = (overrides: Partial<NonNullable<SimReport['attack']>> = {}): NonN
 
 describe('presence bench', () => {
   it('holds each scenario to its target', () => {
-    // Live relay: of the cheaters checked in, the flagged share (one of nine unflagged is too many).
-    const caught = report({
+    // Live relay: the flagged share of every cheater, checked in or not (8 of 10 is too few).
+    const caught = report({ attack: attack({ verifiedUnflagged: 0, refused: 1, anyFlag: 9 }), honest });
+    expect(presenceTarget(caught).text).toBe('flagged ≥ 90 %');
+    expect(presenceTarget(caught).met(caught)).toBe(true);
+    const keptOutUnflagged = report({
       attack: attack({ verifiedUnflagged: 0, refused: 2, anyFlag: 8, flaggedRate: 0.8 }),
       honest,
     });
-    expect(presenceTarget(caught).text).toBe('of those verified, flagged ≥ 90 %');
-    expect(presenceTarget(caught).met(caught)).toBe(true);
-    const weak = report({ attack: attack(), honest });
+    expect(presenceTarget(keptOutUnflagged).met(keptOutUnflagged)).toBe(false);
+    const weak = report({ attack: attack({ verifiedUnflagged: 2, flagged: 7, anyFlag: 7 }), honest });
     expect(presenceTarget(weak).met(weak)).toBe(false);
-    const none = report({ attack: attack({ verifiedUnflagged: 0, flagged: 0, refused: 10 }), honest });
-    expect(presenceTarget(none).met(none)).toBeNull();
     const photo = report({ attack: attack({ kind: 'screenshot-relay' }), honest });
     expect(presenceTarget(photo).text).toBe('verified without a flag 0 %');
     expect(presenceTarget(photo).met(photo)).toBe(false);
@@ -137,7 +137,7 @@ describe('presence bench', () => {
         {
           name: 'live-relay, 100 students',
           command: 'npm run sim -- --attack live-relay',
-          report: report({ attack: attack(), honest }),
+          report: report({ attack: attack({ flagged: 7, refused: 2, anyFlag: 8 }), honest }),
         },
         {
           name: 'honest 500',
@@ -150,7 +150,7 @@ describe('presence bench', () => {
     expect(section.startsWith(PRESENCE_MARKERS.start)).toBe(true);
     expect(section.endsWith(PRESENCE_MARKERS.end)).toBe(true);
     expect(section).toContain(
-      '| live-relay, 100 students | 10 | 1 (10.0 %) | 8 (80.0 %) | 1 (10.0 %) | 9 (90.0 %) | 81.2 % / – | 1 of 90 (1.1 %) | of those verified, flagged ≥ 90 % | **no** |',
+      '| live-relay, 100 students | 10 | 1 (10.0 %) | 7 (70.0 %) | 2 (20.0 %) | 8 (80.0 %) | 81.2 % / – | 1 of 90 (1.1 %) | flagged ≥ 90 % | **no** |',
     );
     expect(section).toContain(
       '| honest 500 | 0 | – | – | – | – | – | 0 of 500 (0.0 %) | honest flagged ≤ 0.5 % | yes |',
