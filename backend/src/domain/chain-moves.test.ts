@@ -47,7 +47,14 @@ describe('passChain', () => {
   it('a hand-off verifies the holder (by the taker), moves the baton and lengthens the chain', () => {
     const pass = passChain(chain(), row('h', holding()), row('t'), { nowMs: NOW, nonce: 'n-new', verifyHolder: true });
     expect(pass.verified).toBe(true);
-    expect(pass.chain).toMatchObject({ seq: 4, holderId: 't', nonce: 'n-new', state: 'active', length: 3 });
+    expect(pass.chain).toMatchObject({
+      seq: 4,
+      holderId: 't',
+      previousHolderId: 'h',
+      nonce: 'n-new',
+      state: 'active',
+      length: 3,
+    });
     expect(pass.chain.lastHandoffAt).toBe(at);
     expect(pass.previous).toMatchObject({
       entry: 'on_time',

@@ -50,6 +50,7 @@ export function passChain(
       ...chain,
       seq: chain.seq + 1,
       holderId: taker.studentId,
+      previousHolderId: chain.holderId,
       nonce: options.nonce,
       state: 'active',
       length: chain.length + (verified ? 1 : 0),

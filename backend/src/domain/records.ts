@@ -94,6 +94,8 @@ export interface ChainRecord {
   readonly seq: number;
   /** The current holder; on a closed chain, the last holder (who may still await verification). */
   readonly holderId: string;
+  /** Who held it before the current holder (the codes of `seq − 1` were theirs); absent on a fresh chain. */
+  readonly previousHolderId?: string;
   /** Per-hold random value; the hold secret is derived from it with a server key, never stored. */
   readonly nonce: string;
   readonly state: 'active' | 'stalled' | 'closed';

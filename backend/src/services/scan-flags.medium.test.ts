@@ -456,40 +456,40 @@ describe('relay and timing flags of a hand-off', () => {
     }
   });
 
-  it('flags a baton tried from another network even when the scan is refused; a refused classmate in the room is not', async () => {
+  it('flags a baton tried from another network than the screen that showed it, even when the scan is refused; a refused classmate in the room is not', async () => {
     const host = await startTestHost(
       { ...CLASS_ROLES, TRUSTED_PROXIES: '127.0.0.1,::1', FLAG_TOO_FAST_MS: '0' },
       { logLevel: 'silent' },
     );
     try {
-      const c = await chainClass(host, Date.now() - 60_000, 4);
-      const [a, b, d] = c.others as [Person, Person, Person];
+      const c = await chainClass(host, Date.now() - 60_000, 5);
+      const [a, b, d, e] = c.others as [Person, Person, Person, Person];
+      const refusedTaken = { status: 409, code: 'BATON_TAKEN' };
       const beat = await host.fetch(`/api/sessions/${c.session.id}/heartbeat`, {
         method: 'POST',
         headers: { ...bearer(c.holder.token), 'x-forwarded-for': '203.0.113.5' },
       });
       expect(beat.status).toBe(204);
-      const relayed = await codeOf(host, c.session, c.holder, Date.now());
-      expect(
-        (await postScan(host, c.session, a, { scanId: newScanId(), payload: relayed }, '203.0.113.77')).status,
-      ).toBe(200);
+      const first = await codeOf(host, c.session, c.holder, Date.now());
+      expect((await postScan(host, c.session, a, { scanId: newScanId(), payload: first }, '203.0.113.77')).status).toBe(
+        200,
+      );
       // The same code, too late: from home (B, a relay that lost the race) and from the room (D).
-      const far = { scanId: newScanId(), payload: relayed };
-      expect(await postScan(host, c.session, b, far, '198.51.100.7')).toMatchObject({
-        status: 409,
-        code: 'BATON_TAKEN',
-      });
-      expect(
-        await postScan(host, c.session, d, { scanId: newScanId(), payload: relayed }, '203.0.113.90'),
-      ).toMatchObject({
-        status: 409,
-        code: 'BATON_TAKEN',
-      });
+      const far = { scanId: newScanId(), payload: first };
+      expect(await postScan(host, c.session, b, far, '198.51.100.7')).toMatchObject(refusedTaken);
+      expect(await postScan(host, c.session, d, { scanId: newScanId(), payload: first }, '203.0.113.90')).toMatchObject(
+        refusedTaken,
+      );
       // A retry of B's attempt is answered the same and adds nothing.
-      expect(await postScan(host, c.session, b, far, '198.51.100.7')).toMatchObject({
-        status: 409,
-        code: 'BATON_TAKEN',
-      });
+      expect(await postScan(host, c.session, b, far, '198.51.100.7')).toMatchObject(refusedTaken);
+      // A's code, won by a relay from home (E); D in the room is too late: compared with A's screen, not E's.
+      const second = await codeOf(host, c.session, a, Date.now());
+      expect(
+        (await postScan(host, c.session, e, { scanId: newScanId(), payload: second }, '198.51.100.8')).status,
+      ).toBe(200);
+      expect(
+        await postScan(host, c.session, d, { scanId: newScanId(), payload: second }, '203.0.113.90'),
+      ).toMatchObject(refusedTaken);
 
       const row = await attendanceRow(host, c.teacher, c.session, b);
       expect(row).toMatchObject({ entry: null, flags: ['network_mismatch'] });
@@ -498,18 +498,19 @@ describe('relay and timing flags of a hand-off', () => {
           flag: 'network_mismatch',
           scanId: far.scanId,
           role: 'scanner',
-          otherStudentId: a.id,
+          otherStudentId: c.holder.id,
           facts: { scannerNetwork: '198.51.100.0/24', holderNetwork: '203.0.113.0/24', refused: 'BATON_TAKEN' },
           detail: expect.stringContaining(
-            `(tried to scan ${a.email}’s baton, refused: someone else had just taken it)`,
+            `(tried to scan ${c.holder.email}’s baton, refused: someone else had just taken it)`,
           ),
         }),
       ]);
       expect((await attendanceRow(host, c.teacher, c.session, d)).flags).toEqual([]);
-      expect((await attendanceRow(host, c.teacher, c.session, a)).flags).toEqual([]);
-      const refused = (await scanEvents(host, c.teacher, c.session)).filter((e) => e.outcome === 'BATON_TAKEN');
-      expect(refused.map((e) => [e.actorId, e.flags ?? []])).toEqual([
+      expect((await attendanceRow(host, c.teacher, c.session, e)).flags).toEqual(['network_mismatch']);
+      const refused = (await scanEvents(host, c.teacher, c.session)).filter((event) => event.outcome === 'BATON_TAKEN');
+      expect(refused.map((event) => [event.actorId, event.flags ?? []])).toEqual([
         [b.id, ['network_mismatch']],
+        [d.id, []],
         [d.id, []],
       ]);
       expect((await exportRow(host, c.teacher, c.session, b)).flags).toContain('network_mismatch: scanner on network');

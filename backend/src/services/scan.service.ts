@@ -297,8 +297,9 @@ export class ScanService {
   }
 
   /**
-   * What a refused chain scan says about where the scanner was: a baton tried from another network than its
-   * holder's (see {@link asRefusedScan}), for the scanner's row. Reads the chain and its holder's presence.
+   * What a refused chain scan says about where the scanner was: a baton tried from another network than that of the
+   * holder whose screen showed it (see {@link asRefusedScan}), for the scanner's row. Nothing for a code older than
+   * the last hand-off (whose screen it was is not kept). Reads the chain and that holder's presence.
    */
   private async refusedScanEvidence(
     caller: Caller,
@@ -310,21 +311,22 @@ export class ScanService {
   ): Promise<FlagEvidence | undefined> {
     const { repository, presence, rules } = this.deps;
     const chain = (await repository.getChain(session.id, qr.chainId))?.value;
-    if (!chain || chain.state === 'closed' || chain.holderId === caller.id) return undefined;
+    if (!chain || chain.state === 'closed') return undefined;
+    // Whose screen showed the code: the holder's, or (a baton just taken) the one who held it before.
+    const shownBy =
+      qr.seq === chain.seq ? chain.holderId : qr.seq === chain.seq - 1 ? chain.previousHolderId : undefined;
+    if (shownBy === undefined || shownBy === caller.id) return undefined;
     const mismatch = networkMismatchRule({
       scannerIp: clientIp,
-      holderIp: (await presence.lastSeen(session.id, chain.holderId))?.ip,
+      holderIp: (await presence.lastSeen(session.id, shownBy))?.ip,
       allowedNetworks: session.constraints.networks?.cidrs,
       bits: rules.flags.networkBits,
       chainId: qr.chainId,
       at,
     });
     if (!mismatch) return undefined;
-    const holder = await repository.getAttendance(session.id, chain.holderId);
-    return asRefusedScan(mismatch, refusal, {
-      studentId: chain.holderId,
-      email: holder?.value.email ?? chain.holderId,
-    });
+    const holder = await repository.getAttendance(session.id, shownBy);
+    return asRefusedScan(mismatch, refusal, { studentId: shownBy, email: holder?.value.email ?? shownBy });
   }
 
   /**
