@@ -4,8 +4,8 @@
  * projector code scanned or typed — and the facts the suspicion flags need), commit once (the flow's rows with
  * their flags and evidence, the device's use, one audit event and the kept answer in one write), publish (the
  * commit point's job). A refused attempt is audited and its answer kept unless it depends on the moment; a
- * refused chain scan from another network than the baton's holder flags the scanner's row all the same. A
- * dependency failure is never kept as the answer.
+ * refused chain scan from another network than the screen that showed the code flags the scanner's row all the
+ * same. A dependency failure is never kept as the answer.
  */
 import {
   parseQr,
