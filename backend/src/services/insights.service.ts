@@ -45,7 +45,7 @@ export class InsightsService {
     sessionId: string,
     options: { readonly summary: boolean } = { summary: true },
   ): Promise<InsightsResponse> {
-    const { access, repository, clock } = this.deps;
+    const { access, clock } = this.deps;
     const { session } = await access.access(caller, sessionId, 'session:write');
     const frozen = session.status === 'ended';
     if (!frozen) {
@@ -53,11 +53,7 @@ export class InsightsService {
       const summary = await this.summaryOf(session.id, figures, { frozen, wanted: options.summary });
       return { sessionId, computedAt: new Date(clock.now()).toISOString(), frozen, figures, summary };
     }
-    let kept = await repository.getInsights(sessionId);
-    if (!kept) {
-      kept = { computedAt: new Date(clock.now()).toISOString(), figures: await this.compute(session) };
-      await repository.putInsights(sessionId, kept);
-    }
+    const kept = await this.keptFor(session);
     const summary = await this.summaryOf(session.id, kept.figures, { frozen, wanted: options.summary, kept });
     return { sessionId, computedAt: kept.computedAt, frozen, figures: kept.figures, summary };
   }
@@ -67,13 +63,18 @@ export class InsightsService {
    * Store failures propagate.
    */
   async keep(sessionId: string): Promise<void> {
-    const { repository, access, clock } = this.deps;
-    const session = await access.findSession(sessionId);
-    if (session?.status !== 'ended' || (await repository.getInsights(session.id))) return;
-    await repository.putInsights(session.id, {
-      computedAt: new Date(clock.now()).toISOString(),
-      figures: await this.compute(session),
-    });
+    const session = await this.deps.access.findSession(sessionId);
+    if (session?.status === 'ended') await this.keptFor(session);
+  }
+
+  /** An ended session's kept insights, computed and kept now if they were not yet. */
+  private async keptFor(session: SessionRecord): Promise<InsightsRecord> {
+    const { repository, clock } = this.deps;
+    const kept = await repository.getInsights(session.id);
+    if (kept) return kept;
+    const record = { computedAt: new Date(clock.now()).toISOString(), figures: await this.compute(session) };
+    await repository.putInsights(session.id, record);
+    return record;
   }
 
   /** The figures from the session's stored facts. */
