@@ -28,7 +28,6 @@ import {
   networkMismatchRule,
   projectorNetworkRule,
   refusalIsEvidence,
-  sharedDeviceRule,
   tooFastRule,
   withEvidence,
   type FlagThresholds,
@@ -39,7 +38,7 @@ import {
 import { AppError, NotFoundError } from '../middleware/errors';
 import type { Clock } from '../ports/clock';
 import { StoreConflictError } from '../ports/table-store';
-import { create, replace, type RowWrite } from '../repositories/session-changes';
+import { replace, type RowWrite } from '../repositories/session-changes';
 import type { SessionRepository } from '../repositories/session.repository';
 import type { Versioned } from '../repositories/versioned';
 import { cacheKeys, type Cache, type CacheKey } from '../utils/cache';
@@ -47,6 +46,7 @@ import type { AttendanceService } from './attendance.service';
 import type { AuditLog, ScanEventFields } from './audit-log';
 import type { Caller } from './auth.service';
 import type { ChainService } from './chain.service';
+import { judgeDeviceUse } from './device-use';
 import { ONLINE_MS, type PresenceService } from './presence.service';
 import { retryOnConflict } from './retry-on-conflict';
 import type { SessionAccess } from './session-access';
@@ -362,32 +362,22 @@ export class ScanService {
     const { writer, audit, clock, repository } = this.deps;
     const at: ScanContext = { nowMs: clock.now(), scanId };
     const { deviceId } = options.facts.verdicts;
-    const use = deviceId ? await repository.getDeviceUse(session.id, deviceId) : undefined;
-    const shared = deviceId
-      ? sharedDeviceRule({
-          policy: session.devicePolicy ?? 'warn',
-          studentId: caller.id,
-          deviceId,
-          use: use?.value,
-          at,
-        })
+    const device = deviceId
+      ? await judgeDeviceUse(
+          repository,
+          session,
+          { studentId: caller.id, deviceId, at },
+          'This phone already scanned for another student in this session. Scan from your own phone.',
+        )
       : undefined;
-    if (shared?.refuse) {
-      throw new AppError(
-        'NOT_ELIGIBLE',
-        'This phone already scanned for another student in this session. Scan from your own phone.',
-        { details: { reason: 'device_shared' } },
-      );
-    }
+    const shared = device?.shared;
     const decided = await this.decideFlow(caller, session, scanned, fields, at, options);
     const flagged = await this.flagRows(caller, session.id, decided, options.facts, shared, at);
     await writer.commit({
       sessionId: session.id,
       attendance: flagged.rows,
       chains: decided.chains,
-      ...(shared?.next && flagged.changesScanner
-        ? { devices: [use ? replace(use, shared.next) : create(shared.next)] }
-        : {}),
+      ...(device?.write && flagged.changesScanner ? { devices: [device.write] } : {}),
       events: [audit.scanEvent(caller.id, eventAt, { ...decided.event, ...evidenceFields(flagged.scannerEvidence) })],
       scanAnswer: { studentId: caller.id, scanId, answer: { status: 200, body: withoutHold(decided.answer) } },
     });

@@ -16,7 +16,7 @@ import { createHmac, hkdfSync, randomBytes, randomInt, timingSafeEqual } from 'n
 import { requireAccess, type Relation } from '../domain/access-policy';
 import { emptyAttendance, type AttendanceRecord, type SessionRecord } from '../domain/records';
 import { validateSettings } from '../domain/session-settings';
-import { sharedDeviceRule, withEvidence } from '../domain/suspicion-flags';
+import { withEvidence } from '../domain/suspicion-flags';
 import { roleFor, type RoleRules } from '../domain/roles';
 import { AppError, NotFoundError, RateLimitedError, ValidationError } from '../middleware/errors';
 import type { Clock } from '../ports/clock';
@@ -35,6 +35,7 @@ import type { PresenceService } from './presence.service';
 import type { RosterService } from './roster.service';
 import { teacherRole, type SessionAccess } from './session-access';
 import type { SessionWriter } from './session-writer';
+import { judgeDeviceUse } from './device-use';
 import type { TeacherService } from './teacher.service';
 import type { ValidationService } from './validation.service';
 
@@ -311,21 +312,12 @@ export class SessionService {
     const { validation, repository, clock } = this.deps;
     const proof = { scanId: JOIN_SIGNATURE_ID, payload: joinCode, device };
     if ((await validation.proveDevice(caller.id, session, proof)) !== 'valid') return undefined;
-    const use = await repository.getDeviceUse(session.id, device.id);
-    const shared = sharedDeviceRule({
-      policy: session.devicePolicy ?? 'warn',
-      studentId: caller.id,
-      deviceId: device.id,
-      use: use?.value,
-      at: { nowMs: clock.now(), scanId: JOIN_SIGNATURE_ID },
-    });
-    if (shared.refuse) {
-      throw new AppError(
-        'NOT_ELIGIBLE',
-        'This phone was already used for another student in this session. Use your own phone.',
-        { details: { reason: 'device_shared' } },
-      );
-    }
+    const { shared, write } = await judgeDeviceUse(
+      repository,
+      session,
+      { studentId: caller.id, deviceId: device.id, at: { nowMs: clock.now(), scanId: JOIN_SIGNATURE_ID } },
+      'This phone was already used for another student in this session. Use your own phone.',
+    );
     const others: RowWrite<AttendanceRecord>[] = [];
     for (const other of shared.others) {
       const stored = await repository.getAttendance(session.id, other.studentId);
@@ -337,7 +329,7 @@ export class SessionService {
         deviceId: device.id,
       }),
       others,
-      use: shared.next ? (use ? replace(use, shared.next) : create(shared.next)) : undefined,
+      use: write,
     };
   }
 
