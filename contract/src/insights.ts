@@ -11,6 +11,7 @@ export type CurvePoint = z.infer<typeof CurvePointSchema>;
 
 /** Why the sweep found a chain stalled (as `chainStalled` says). */
 export const StallReasonSchema = z.enum(['idle', 'holder_offline', 'holder_off_network']);
+export type StallReason = z.infer<typeof StallReasonSchema>;
 
 /** The figures, each from stored facts; times in milliseconds. */
 export const InsightFiguresSchema = z.object({

@@ -4,6 +4,7 @@
  * `POST /api/negotiate?sessionId=` and fetch one snapshot over HTTP after (re)connecting.
  */
 import { z } from 'zod';
+import { StallReasonSchema } from './insights';
 import {
   AttendanceCountsSchema,
   AttendanceRowSchema,
@@ -49,7 +50,7 @@ export const realtimeEvents = {
   /** To the session's teachers: a chain after a hand-off, start, hand, reseed or close. */
   chainChanged: withSession({ chain: ChainSchema }),
   /** To the session's teachers: a chain found without a hand-off for too long, or with its holder offline. */
-  chainStalled: withSession({ chain: ChainSchema, reason: z.enum(['idle', 'holder_offline', 'holder_off_network']) }),
+  chainStalled: withSession({ chain: ChainSchema, reason: StallReasonSchema }),
   /** To the session's teachers, display and joined students. */
   sessionChanged: withSession({ session: SessionStateSchema }),
   /** To the session's display: the projector code of an open kind, each time it rotates. */

@@ -4,7 +4,7 @@
  * (50 a second in a big class), so they are collected and applied together at most every 100 ms: one cache
  * write and one render per batch, one Map write per row.
  */
-import type { AttendanceCounts, AttendanceRow, Chain, Session } from '@qrca/contract';
+import type { AttendanceCounts, AttendanceRow, Chain, Session, StallReason } from '@qrca/contract';
 import { notifyManager, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useRealtime, type RealtimeHandlers, type RealtimeState } from '../../../lib/realtime';
@@ -12,7 +12,7 @@ import { sessionKey } from '../../student/api/session';
 import { attendanceKey } from '../api/attendance';
 import { mergeChains } from '../api/chains';
 import { applyAttendanceChanges, type AttendanceState } from '../lib/attendance-state';
-import { isNewer, type Stall, type StallReason } from '../lib/chains';
+import { isNewer, type Stall } from '../lib/chains';
 
 /** Deltas are applied at most this often. */
 export const BATCH_MS = 100;

@@ -2,10 +2,7 @@
  * The chain panel's data: chains merged from real-time events (never going back to an older state), their
  * order and names ("Entry chain 2"), stalls remembered per hand-off, and who may be handed a chain.
  */
-import type { AttendanceRow, Chain, ChainPhase } from '@qrca/contract';
-
-/** Why a chain stalled, as the server says it. */
-export type StallReason = 'idle' | 'holder_offline' | 'holder_off_network';
+import type { AttendanceRow, Chain, ChainPhase, StallReason } from '@qrca/contract';
 
 /** A stall seen for one hold of a chain (its `seq`): the badge shows while the chain is still at that seq. */
 export interface Stall {

@@ -7,7 +7,13 @@ import { plural } from '../../../lib/plural';
 import { FLAG_ORDER, flagText } from './labels';
 
 /** What a figure without a value shows. */
-export const NO_VALUE = '—';
+const NO_VALUE = '—';
+
+/** The panel's fixed sentences (the e2e test reads them too). */
+export const SUMMARY_TITLE = 'Summary (written by Azure OpenAI from these numbers only)';
+export const SUMMARY_OFF = 'The AI summary is off: this server has no Azure OpenAI settings.';
+export const SUMMARY_UNAVAILABLE = 'The AI summary could not be written just now; the numbers above are complete.';
+export const FINAL_NOTE = 'Final: the session has ended, these figures no longer change.';
 
 const pad2 = (n: number) => String(n).padStart(2, '0');
 
@@ -67,7 +73,7 @@ export function stallRows(stalls: InsightFigures['chains']['stalls']): CountRow[
 
 /** Every stall, whatever its reason. */
 export const stallTotal = (stalls: InsightFigures['chains']['stalls']): number =>
-  stalls.idle + stalls.holder_offline + stalls.holder_off_network;
+  Object.values(stalls).reduce((sum, count) => sum + count, 0);
 
 const METHOD_LABELS: readonly { key: keyof InsightFigures['entry']['byMethod']; label: string }[] = [
   { key: 'chain', label: 'Chain' },
