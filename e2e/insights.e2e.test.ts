@@ -28,11 +28,14 @@ import { startChatServer, type ChatServer } from '../backend/src/test-support/ch
 import type { TestHost } from '../backend/src/test-support/test-host';
 import {
   curveSentence,
+  FINAL_NOTE,
   flagRows,
   formatDuration,
   methodRows,
   MAX_CURVE_ROWS,
   stallTotal,
+  SUMMARY_OFF,
+  SUMMARY_TITLE,
 } from '../web/src/features/dashboard/lib/insights-view';
 import { heading, SHOWN_WITHIN_MS } from './support/app';
 import { launchBrowser, newPerson } from './support/browser';
@@ -256,9 +259,7 @@ describe('the insights panel', () => {
 
     // No Azure OpenAI on this host: the summary says it is off.
     expect(json.summary.state).toBe('off');
-    await panel
-      .getByText('The AI summary is off: this server has no Azure OpenAI settings.', { exact: true })
-      .waitFor();
+    await panel.getByText(SUMMARY_OFF, { exact: true }).waitFor();
     await checkConsoleScreen(page, 'insights');
 
     // On a 320 px phone the chart follows its box and nothing scrolls sideways.
@@ -272,7 +273,7 @@ describe('the insights panel', () => {
 
     // The session ends; Refresh (when the panel has not fetched the final figures by itself) says they are final.
     expect((await api(host, teacher, 'POST', `sessions/${session.id}/end`)).status).toBe(200);
-    const final = panel.getByText('Final: the session has ended, these figures no longer change.', { exact: true });
+    const final = panel.getByText(FINAL_NOTE, { exact: true });
     const refresh = panel.getByRole('button', { name: 'Refresh', exact: true });
     await expect
       .poll(
@@ -344,7 +345,7 @@ describe('the insights panel with Azure OpenAI', () => {
     });
     await page.goto(`/sessions/${session.id}`);
     const panel = page.getByRole('region', { name: 'Insights', exact: true });
-    await panel.getByRole('heading', { name: 'Summary (written by Azure OpenAI from these numbers only)' }).waitFor({
+    await panel.getByRole('heading', { name: SUMMARY_TITLE }).waitFor({
       timeout: SHOWN_WITHIN_MS,
     });
     await panel.getByText(SUMMARY, { exact: true }).waitFor();

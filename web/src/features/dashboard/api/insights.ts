@@ -9,7 +9,9 @@ import { useQuery } from '@tanstack/react-query';
 import { call } from '../../../lib/api-client';
 
 export const insightsKey = (id: string) => ['session', id, 'insights'] as const;
-const summaryKey = (id: string, computedAt: string) => ['session', id, 'insights', 'summary', computedAt] as const;
+// Outside the session's ['session', id] prefix: the dashboard's "take every list afresh" refetches the figures,
+// and their new `computedAt` asks for a new summary; refetching the old one too would write a summary twice.
+const summaryKey = (id: string, computedAt: string) => ['insights-summary', id, computedAt] as const;
 
 /** How long fetched figures count as fresh (a refocus or remount within it fetches nothing). */
 const FRESH_MS = 30_000;

@@ -19,15 +19,15 @@ import {
   stallRows,
   stallTotal,
   students,
+  FINAL_NOTE,
+  SUMMARY_OFF,
+  SUMMARY_TITLE,
+  SUMMARY_UNAVAILABLE,
   type CountRow,
 } from '../lib/insights-view';
 import { formatTime } from '../lib/labels';
+import { ActionButton } from './action-button';
 import { CheckinChart } from './checkin-chart';
-
-export const SUMMARY_TITLE = 'Summary (written by Azure OpenAI from these numbers only)';
-export const SUMMARY_OFF = 'The AI summary is off: this server has no Azure OpenAI settings.';
-export const SUMMARY_UNAVAILABLE = 'The AI summary could not be written just now; the numbers above are complete.';
-export const FINAL_NOTE = 'Final: the session has ended, these figures no longer change.';
 
 /**
  * One tile: what (the term), the big value, and an optional line or list under it. In a group of five: one row on a
@@ -272,16 +272,14 @@ export function InsightsPanel({ sessionId }: { sessionId: string }) {
       <div className="dash-activity-head">
         <h2 id={titleId}>Insights</h2>
         {data && !data.frozen && (
-          <button
-            type="button"
+          <ActionButton
+            busy={refreshing}
+            busyLabel="Refreshing…"
             className="secondary dash-small"
-            aria-disabled={refreshing}
-            onClick={() => {
-              if (!refreshing) void insights.refetch();
-            }}
+            onClick={() => void insights.refetch()}
           >
-            {refreshing ? 'Refreshing…' : 'Refresh'}
-          </button>
+            Refresh
+          </ActionButton>
         )}
       </div>
       {data && (
