@@ -17,7 +17,9 @@
  * - `proxy-phone`: the friend in the room holds a second phone signed in as the cheater (its own key, on campus
  *   Wi-Fi): nothing a sensor sees differs from a student — the spot check is the defence.
  */
+import { DEFAULT_SPOT_CHECK } from '@qrca/contract';
 import { logNormal, shuffled, seededRandom, type Uniform } from '../util/random';
+import { tally } from '../util/stats';
 import type { PlannedStudent } from './plan';
 
 export const ATTACK_KINDS = ['screenshot-relay', 'live-relay', 'shared-device', 'off-network', 'proxy-phone'] as const;
@@ -31,10 +33,11 @@ export const PHOTO_DELAY = { medianMs: 17_000, sigma: 0.63, minMs: 5_000, maxMs:
 /** A video call's delay from a screen in the room to the eye of the phone at home (ms). */
 export const CALL_DELAY = { minMs: 1_000, maxMs: 3_000 } as const;
 /** When, after the entry chains start, the friend in the room takes the photo or points the camera (ms). */
-export const RELAY_START = { minMs: 1_000, maxMs: 15_000 } as const;
-/** Spot-check size (PRODUCT §5: default 5) and weighting (docs/api.md, "Spot checks"): 1 + 4 per distinct flag. */
-export const SPOT_CHECK_NAMES = 5;
-export const SPOT_CHECK_WEIGHT = { base: 1, perFlag: 4 } as const;
+const RELAY_START = { minMs: 1_000, maxMs: 15_000 } as const;
+/** Spot-check size: the server's default (PRODUCT §5: 5 names). */
+export const SPOT_CHECK_NAMES = DEFAULT_SPOT_CHECK;
+/** Spot-check weighting (docs/api.md, "Spot checks"): 1 + 4 per distinct flag. */
+const SPOT_CHECK_WEIGHT = { base: 1, perFlag: 4 } as const;
 
 export interface PlannedCheater {
   /** The cheater's index in the class plan (an on-time student of the plan, who in truth stays at home). */
@@ -139,7 +142,7 @@ export interface HonestTally {
 
 const countFlags = (rows: readonly RowSeen[]) => {
   const by: Record<string, number> = {};
-  for (const row of rows) for (const flag of new Set(row.flags)) by[flag] = (by[flag] ?? 0) + 1;
+  for (const row of rows) for (const flag of new Set(row.flags)) tally(by, flag);
   return by;
 };
 

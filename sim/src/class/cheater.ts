@@ -27,7 +27,7 @@ export interface RelayContext {
 }
 
 /** Relays tried per cheater (a refused photo or call view is tried again with a fresh one). */
-export const MAX_ATTEMPTS = 3;
+const MAX_ATTEMPTS = 3;
 
 /** How long the friend waits for a holder to show up before giving up an attempt. */
 const LOOK_FOR_HOLDER_MS = 10_000;
@@ -36,7 +36,6 @@ const LOOK_FOR_HOLDER_MS = 10_000;
 export interface RelayResult {
   readonly attempts: number;
   readonly accepted: number;
-  readonly refusals: readonly string[];
   /** The friend scanned the cheater's baton back into the room. */
   readonly passedBack: boolean;
 }
@@ -50,7 +49,6 @@ export async function relay(
   context: RelayContext,
 ): Promise<RelayResult> {
   const { hall, sessionId, random } = context;
-  const refusals: string[] = [];
   let attempts = 0;
   let accepted = 0;
   let passedBack = false;
@@ -65,7 +63,6 @@ export async function relay(
       attempts++;
       const answer = await cheater.scanRelayedLateCode(code.payload);
       if (answer.ok) accepted++;
-      else refusals.push(answer.code);
       continue;
     }
     const seen = await holderInSight(hall, random, context.open);
@@ -75,7 +72,6 @@ export async function relay(
     attempts++;
     const answer = await cheater.scanBaton(seen.holderId, seen.hold, { payload, api: context.api });
     if (answer?.ok) accepted++;
-    else if (answer) refusals.push(answer.code);
   }
   // Holding the baton at home (after a relay, or picked as a chain's first holder): the friend passes it on.
   if (cheater.hold?.phase === 'entry' && context.open()) {
@@ -84,9 +80,8 @@ export async function relay(
     await sleep(delays.back());
     const answer = await friend.scanBaton(cheater.id, shown, { payload, api: context.api });
     if (answer?.ok) passedBack = true;
-    else if (answer) refusals.push(`back:${answer.code}`);
   }
-  return { attempts, accepted, refusals, passedBack };
+  return { attempts, accepted, passedBack };
 }
 
 /** A holder whose screen the friend can photograph or film now (waits for one a while). */

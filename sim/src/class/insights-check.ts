@@ -6,6 +6,7 @@
 import type { InsightFigures } from '@qrca/contract';
 import type { Verification } from './hall';
 import type { Window } from './truth';
+import { timeToFraction } from '../util/stats';
 
 /** What the simulator saw, independent of the server's insights. */
 export interface InsightsTruth {
@@ -29,9 +30,6 @@ export interface InsightsTruth {
   readonly spotCheckPicked: number;
 }
 
-/** The k-th smallest (1-based) of `values`. */
-const kth = (values: readonly number[], k: number) => [...values].sort((a, b) => a - b)[k - 1] as number;
-
 /**
  * The interval the server's "time to `fraction`" must lie in: the ceil(n × fraction)-th verification, measured
  * from the entry's start, with each moment anywhere in its window. Null without on-time verifications.
@@ -41,24 +39,20 @@ export function timeToBounds(
   fraction: number,
   start: Window,
 ): { readonly min: number; readonly max: number } | null {
-  if (windows.length === 0) return null;
-  const k = Math.max(1, Math.ceil(windows.length * fraction - 1e-9));
-  return {
-    min: Math.max(
-      0,
-      kth(
-        windows.map((w) => w.from),
-        k,
-      ) - start.to,
-    ),
-    max: Math.max(
-      0,
-      kth(
-        windows.map((w) => w.to),
-        k,
-      ) - start.from,
-    ),
-  };
+  const n = windows.length;
+  const min = timeToFraction(
+    windows.map((w) => w.from),
+    n,
+    fraction,
+    start.to,
+  );
+  const max = timeToFraction(
+    windows.map((w) => w.to),
+    n,
+    fraction,
+    start.from,
+  );
+  return min === null || max === null ? null : { min, max };
 }
 
 const sameCounts = (a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>) => {

@@ -435,12 +435,11 @@ function startRelays(
         next: () => planned.next.shift() ?? draw(random),
         back: () => planned.back.shift() ?? draw(random),
       };
-      const failed = (error: unknown): RelayResult => ({
-        attempts: 0,
-        accepted: 0,
-        refusals: [`error: ${error instanceof Error ? error.message : String(error)}`],
-        passedBack: false,
-      });
+      // A relay that broke (not refused: refusals are booked by the attack's client) fails the run's checks.
+      const failed = (error: unknown): RelayResult => {
+        hall.problems.push(`relay of ${cheater.id} broke: ${error instanceof Error ? error.message : String(error)}`);
+        return { attempts: 0, accepted: 0, passedBack: false };
+      };
       return [
         relay(plan, cheater, friend, delays, {
           hall,
@@ -468,7 +467,8 @@ async function tallyAttack(
 ): Promise<ClassAttack> {
   const { teacher, phones, cheaters } = prepared;
   const { rows } = must(
-    await attack.api.call('attendanceGet', { params: { id: teacher.sessionId }, as: teacher.person }),
+    // The teacher's calls are not the cheaters': a refusal here is not an attack's outcome (quiet).
+    await attack.api.call('attendanceGet', { params: { id: teacher.sessionId }, as: teacher.person, quiet: true }),
     'attendance',
   );
   const cheaterIds = new Set(cheaters.map((p) => p.id));
@@ -491,6 +491,7 @@ async function tallyAttack(
         params: { id: teacher.sessionId },
         body: { count: SPOT_CHECK_NAMES },
         as: teacher.person,
+        quiet: true,
       });
       if (!answer.ok) {
         note = `${answer.status} ${answer.code}`;

@@ -197,8 +197,8 @@ describe('renderReport', () => {
       },
       honest: { students: 45, flagged: 1, flaggedNextToCheater: 1, byFlag: { network_mismatch: 1 } },
       relays: [
-        { attempts: 2, accepted: 1, refusals: ['EXPIRED'], passedBack: true },
-        { attempts: 1, accepted: 0, refusals: ['BATON_TAKEN'], passedBack: false },
+        { attempts: 2, accepted: 1, passedBack: true },
+        { attempts: 1, accepted: 0, passedBack: false },
       ],
     });
     const classes = [

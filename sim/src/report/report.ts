@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { SPOT_CHECK_NAMES } from '../class/attack';
 import type { ClassResult } from '../class/run-class';
-import { ratePerSecond, spread, timeToFraction } from '../util/stats';
+import { ratePerSecond, spread, tally, timeToFraction } from '../util/stats';
 
 const SpreadSchema = z.object({
   count: z.number(),
@@ -200,9 +200,7 @@ export function buildReport(input: ReportInput): SimReport {
     ...spread(realtimeAll.filter((r) => r.instance === instance).map((r) => r.ms)),
     lost: sum(classes.map((c) => c.realtimeLostByInstance[instance] ?? 0)),
   }));
-  const flags: Record<string, number> = {};
-  for (const c of classes)
-    for (const [flag, n] of Object.entries(c.exportCheck.flags)) flags[flag] = (flags[flag] ?? 0) + n;
+  const flags = addCounts(classes.map((c) => c.exportCheck.flags));
   const exactness = {
     doubleVerifications: sum(classes.map((c) => c.exactness.doubleVerifications)),
     batonsWithTwoWinners: sum(classes.map((c) => c.exactness.batonsWithTwoWinners)),
@@ -271,9 +269,10 @@ export function buildReport(input: ReportInput): SimReport {
 
 const rate = (part: number, whole: number) => (whole === 0 ? null : Math.round((part / whole) * 10_000) / 10_000);
 
+/** The tallies added up, key by key. Throws nothing. */
 const addCounts = (records: readonly Readonly<Record<string, number>>[]) => {
   const total: Record<string, number> = {};
-  for (const record of records) for (const [key, n] of Object.entries(record)) total[key] = (total[key] ?? 0) + n;
+  for (const record of records) for (const [key, n] of Object.entries(record)) tally(total, key, n);
   return total;
 };
 
