@@ -65,8 +65,9 @@ const registrationsOf = (calls: readonly Call[]) => calls.filter((call) => call.
  * id and public key, and whether the private half is extractable or exports at all.
  */
 async function deviceKeyIn(page: Page) {
-  await page.waitForFunction(
-    async () => {
+  // Polled from here: page.waitForFunction does not await an async predicate (its promise is truthy at once).
+  const kept = () =>
+    page.evaluate(async () => {
       if (!(await indexedDB.databases()).some((db) => db.name === 'qrca-device')) return false;
       const db = await new Promise<IDBDatabase>((resolve, reject) => {
         const opened = indexedDB.open('qrca-device');
@@ -84,10 +85,8 @@ async function deviceKeyIn(page: Page) {
       } finally {
         db.close();
       }
-    },
-    undefined,
-    { timeout: SHOWN_WITHIN_MS, polling: 100 },
-  );
+    });
+  await expect.poll(kept, { timeout: SHOWN_WITHIN_MS, interval: 100 }).toBe(true);
   return page.evaluate(async () => {
     const db = await new Promise<IDBDatabase>((resolve, reject) => {
       const opened = indexedDB.open('qrca-device');
